@@ -1,0 +1,291 @@
+// The queue broker; see broker.hpp.
+//
+// Pull protocol: a worker node asks for up to N jobs (its free slots). The
+// broker asks the store to claim them; if none is ready the pull stays open
+// ("parked") until a new job, a promotion or a requeue wakes it, or until
+// pull_wait passes (then it is answered empty and the node asks again).
+#include "actors/broker.hpp"
+
+#include <algorithm>
+
+#include <caf/event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "messages/errors.hpp"
+
+namespace jobstack {
+
+// -- worker_table --------------------------------------------------------------
+
+bool worker_entry::serves(const std::string& queue) const {
+  auto& qs = info.queues;
+  return queue.empty() || std::find(qs.begin(), qs.end(), queue) != qs.end();
+}
+
+worker_entry& worker_table::add(worker_info info, worker_node_actor handle) {
+  auto id = info.worker_id;
+  by_handle_[handle.address()] = id;
+  auto& entry = entries_[id];
+  entry.info = std::move(info);
+  entry.handle = std::move(handle);
+  return entry;
+}
+
+std::string worker_table::remove(const caf::actor_addr& handle) {
+  auto i = by_handle_.find(handle);
+  if (i == by_handle_.end())
+    return {};
+  auto id = i->second;
+  by_handle_.erase(i);
+  auto e = entries_.find(id);
+  // A re-join under the same id replaced the handle: keep the new entry.
+  if (e != entries_.end() && e->second.handle.address() == handle)
+    entries_.erase(e);
+  else
+    return {};
+  return id;
+}
+
+worker_entry* worker_table::find(const std::string& worker_id) {
+  auto i = entries_.find(worker_id);
+  return i == entries_.end() ? nullptr : &i->second;
+}
+
+std::vector<std::string> worker_table::wake(const std::string& queue,
+                                            size_t max) {
+  std::vector<std::string> result;
+  for (auto& [id, entry] : entries_) {
+    if (!entry.pull_open || !entry.serves(queue))
+      continue;
+    if (entry.claiming) {
+      entry.recheck = true;
+    } else if (result.size() < max) {
+      result.push_back(id);
+    }
+  }
+  return result;
+}
+
+std::vector<std::string> worker_table::ids() const {
+  std::vector<std::string> result;
+  for (auto& kv : entries_)
+    result.push_back(kv.first);
+  return result;
+}
+
+// -- actor ---------------------------------------------------------------------
+
+namespace {
+
+using self_ptr = broker_actor::stateful_pointer<broker_state>;
+
+void answer_pull(worker_entry& entry, std::vector<delivery> deliveries) {
+  if (!entry.pull_open)
+    return;
+  entry.pull_open = false;
+  entry.pull.deliver(std::move(deliveries));
+}
+
+void claim_for(self_ptr self, const std::string& worker_id);
+
+void on_claimed(self_ptr self, const std::string& worker_id,
+                std::vector<delivery> deliveries) {
+  auto* entry = self->state.workers.find(worker_id);
+  if (entry == nullptr) {
+    // The node left while its claim ran: those jobs sit on its in-flight
+    // list with nobody to run them. Take them back now.
+    if (!deliveries.empty())
+      self->request(self->state.store, self->state.options.store_timeout,
+                    requeue_atom::value, worker_id,
+                    std::vector<std::string>{}, true)
+        .then([](uint32_t) {}, [](caf::error&) {});
+    return;
+  }
+  entry->claiming = false;
+  if (!deliveries.empty()) {
+    answer_pull(*entry, std::move(deliveries));
+  } else if (entry->recheck) {
+    claim_for(self, worker_id);
+  }
+}
+
+void claim_for(self_ptr self, const std::string& worker_id) {
+  auto* entry = self->state.workers.find(worker_id);
+  if (entry == nullptr || !entry->pull_open || entry->claiming)
+    return;
+  entry->claiming = true;
+  entry->recheck = false;
+  self
+    ->request(self->state.store, self->state.options.store_timeout,
+              claim_atom::value, worker_id, entry->info.queues, entry->wanted)
+    .then(
+      [=](std::vector<delivery>& deliveries) {
+        on_claimed(self, worker_id, std::move(deliveries));
+      },
+      [=](caf::error&) {
+        // Redis trouble: stay parked, the tick retries.
+        if (auto* e = self->state.workers.find(worker_id))
+          e->claiming = false;
+      });
+}
+
+void wake(self_ptr self, const std::string& queue, size_t max) {
+  for (auto& id : self->state.workers.wake(queue, max))
+    claim_for(self, id);
+}
+
+void take_back(self_ptr self, const std::string& worker_id,
+               std::vector<std::string> held, bool forget, const char* why) {
+  self
+    ->request(self->state.store, self->state.options.store_timeout,
+              requeue_atom::value, worker_id, std::move(held), forget)
+    .then(
+      [=](uint32_t n) {
+        if (n > 0)
+          spdlog::info("broker: returned {} in-flight job(s) of {} ({})", n,
+                       worker_id, why);
+        wake(self, {}, n);
+      },
+      [=](caf::error& err) {
+        spdlog::warn("broker: could not take back jobs of {}: {}", worker_id,
+                     caf::to_string(err));
+      });
+}
+
+// Loads the workers a previous server run knew; those that do not re-join
+// within the grace period lose their in-flight jobs to the ready stacks.
+void load_known_workers(self_ptr self) {
+  self->request(self->state.store, self->state.options.store_timeout,
+                known_atom::value)
+    .then(
+      [=](std::vector<std::string>& ids) {
+        self->state.known_loaded = true;
+        for (auto& id : ids)
+          if (self->state.workers.find(id) == nullptr)
+            self->state.awaiting_rejoin.insert(id);
+        if (!self->state.awaiting_rejoin.empty())
+          self->delayed_send(self, self->state.options.worker_grace,
+                             grace_atom::value);
+      },
+      [](caf::error&) {}); // the tick tries again
+}
+
+void on_tick(self_ptr self) {
+  auto& st = self->state;
+  ++st.ticks;
+  self->request(st.store, st.options.store_timeout, promote_atom::value)
+    .then([=](uint32_t n) { wake(self, {}, n); }, [](caf::error&) {});
+  auto per_second = std::max<int64_t>(1, 1000 / st.options.tick_interval.count());
+  if (st.ticks % per_second == 0) {
+    if (!st.known_loaded)
+      load_known_workers(self);
+    // Safety net: re-check parked pulls, answer the ones that waited long.
+    auto now = std::chrono::steady_clock::now();
+    for (auto& id : st.workers.ids()) {
+      auto* e = st.workers.find(id);
+      if (e->pull_open && !e->claiming
+          && now - e->pull_since >= st.options.pull_wait)
+        answer_pull(*e, {});
+      else
+        claim_for(self, id);
+    }
+  }
+  self->delayed_send(self, st.options.tick_interval, tick_atom::value);
+}
+
+} // namespace
+
+broker_actor::behavior_type
+broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
+       broker_options options) {
+  self->state.store = std::move(store);
+  self->state.options = options;
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto id = self->state.workers.remove(dm.source);
+    if (id.empty())
+      return;
+    spdlog::warn("broker: worker node {} is gone ({})", id,
+                 caf::to_string(dm.reason));
+    take_back(self, id, {}, true, "node lost");
+  });
+  load_known_workers(self);
+  self->send(self, tick_atom::value);
+  return {
+    [=](submit_atom, job_record& job) -> caf::result<job_record> {
+      auto rp = self->make_response_promise<job_record>();
+      self
+        ->request(self->state.store, self->state.options.store_timeout,
+                  submit_atom::value, std::move(job))
+        .then(
+          [=](job_record& stored) mutable {
+            wake(self, stored.queue, 1);
+            rp.deliver(std::move(stored));
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [=](get_atom, const std::string& id) {
+      return self->delegate(self->state.store, get_atom::value, id);
+    },
+    [=](join_atom, worker_info& info,
+        worker_node_actor& handle) -> caf::result<bool> {
+      auto id = info.worker_id;
+      if (id.empty() || info.queues.empty() || !handle)
+        return caf::make_error(errc::invalid,
+                               std::string{"worker id and queues required"});
+      auto held = info.held_job_ids;
+      if (auto* old = self->state.workers.find(id))
+        answer_pull(*old, {});
+      self->monitor(handle);
+      self->state.workers.add(std::move(info), std::move(handle));
+      self->state.awaiting_rejoin.erase(id);
+      spdlog::info("broker: worker node {} joined", id);
+      auto rp = self->make_response_promise<bool>();
+      self->request(self->state.store, self->state.options.store_timeout,
+                    join_atom::value, id)
+        .then([](bool) {}, [](caf::error&) {});
+      // Jobs on its in-flight list that it no longer holds (e.g. claimed
+      // while the link was down) go back to the ready stacks.
+      self
+        ->request(self->state.store, self->state.options.store_timeout,
+                  requeue_atom::value, id, std::move(held), false)
+        .then(
+          [=](uint32_t n) mutable {
+            if (n > 0)
+              wake(self, {}, n);
+            rp.deliver(true);
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+    [=](pull_atom, const std::string& worker_id,
+        uint32_t free_slots) -> caf::result<std::vector<delivery>> {
+      auto* entry = self->state.workers.find(worker_id);
+      if (entry == nullptr)
+        return caf::make_error(errc::unknown_worker, worker_id);
+      answer_pull(*entry, {}); // at most one open pull per node
+      entry->pull = self->make_response_promise<std::vector<delivery>>();
+      entry->pull_open = true;
+      entry->wanted = std::max<uint32_t>(1, free_slots);
+      entry->pull_since = std::chrono::steady_clock::now();
+      auto rp = entry->pull;
+      claim_for(self, worker_id);
+      return rp;
+    },
+    [=](ack_atom, const std::string& worker_id,
+        std::vector<job_outcome>& outcomes) {
+      return self->delegate(self->state.store, ack_atom::value, worker_id,
+                            std::move(outcomes));
+    },
+    [=](tick_atom) { on_tick(self); },
+    [=](grace_atom) {
+      auto waiting = std::move(self->state.awaiting_rejoin);
+      self->state.awaiting_rejoin.clear();
+      for (auto& id : waiting)
+        if (self->state.workers.find(id) == nullptr)
+          take_back(self, id, {}, true, "did not re-join after restart");
+    },
+  };
+}
+
+} // namespace jobstack

@@ -1,0 +1,88 @@
+// The queue broker: the hub every job passes. It takes new jobs from the
+// ingress, lets worker nodes join, answers their pulls with deliveries
+// (holding a pull open while no job is ready), applies their acks, and
+// takes back the in-flight jobs of worker nodes that die or hang. All Redis
+// work goes through its store actor. Spawned by jobstack-server; published
+// to other nodes on CSC_BROKER_PORT.
+#pragma once
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/typed_response_promise.hpp>
+
+#include "messages/broker.hpp"
+#include "messages/store.hpp"
+
+namespace jobstack {
+
+struct broker_options {
+  /// After a server start, how long previously known workers have to come
+  /// back before their in-flight jobs are returned to the ready stacks.
+  std::chrono::milliseconds worker_grace{15000};
+  /// How long a pull waits for work before it is answered empty.
+  std::chrono::milliseconds pull_wait{10000};
+  /// Period of the promote/recheck tick.
+  std::chrono::milliseconds tick_interval{100};
+  /// Timeout of each request to the store.
+  std::chrono::milliseconds store_timeout{4000};
+};
+
+/// A joined worker node and its open pull, if any.
+struct worker_entry {
+  worker_info info;
+  worker_node_actor handle;
+  caf::typed_response_promise<std::vector<delivery>> pull;
+  bool pull_open = false;
+  uint32_t wanted = 0;      ///< free slots of the open pull
+  bool claiming = false;    ///< a claim for this worker is at the store
+  bool recheck = false;     ///< work arrived while claiming: claim again
+  std::chrono::steady_clock::time_point pull_since{};
+
+  bool serves(const std::string& queue) const;
+};
+
+/// The broker's bookkeeping of worker nodes, free of actor code.
+class worker_table {
+public:
+  worker_entry& add(worker_info info, worker_node_actor handle);
+  /// Removes the worker with this handle; returns its id (empty if none).
+  std::string remove(const caf::actor_addr& handle);
+  worker_entry* find(const std::string& worker_id);
+  /// Workers with an open pull not waiting for a claim that serve `queue`
+  /// (all queues if empty). Workers mid-claim are flagged to re-check.
+  std::vector<std::string> wake(const std::string& queue, size_t max);
+  std::vector<std::string> ids() const;
+
+  size_t size() const {
+    return entries_.size();
+  }
+
+private:
+  std::map<std::string, worker_entry> entries_;
+  std::map<caf::actor_addr, std::string> by_handle_;
+};
+
+struct broker_state {
+  store_actor store;
+  broker_options options;
+  worker_table workers;
+  /// Workers known from before this server started that have not re-joined.
+  std::set<std::string> awaiting_rejoin;
+  bool known_loaded = false;
+  uint64_t ticks = 0;
+  static inline const char* name = "broker";
+};
+
+broker_actor::behavior_type
+broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
+       broker_options options);
+
+} // namespace jobstack

@@ -1,0 +1,36 @@
+// The HTTP ingress: takes validated requests from the HTTP layer, asks the
+// broker, and writes the answer through the request's reply callback.
+// Lives in jobstack-server next to the HTTP server; never blocks.
+#pragma once
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+
+#include "messages/broker.hpp"
+#include "messages/ingress.hpp"
+
+namespace jobstack {
+
+struct ingress_options {
+  /// Below RESTinio's handle_request_timeout, so the client always gets an
+  /// answer (a 503) instead of a closed connection.
+  std::chrono::milliseconds broker_timeout{5000};
+};
+
+struct ingress_state {
+  static inline const char* name = "ingress";
+};
+
+/// Fills in what the server decides for a new job: id, status, times.
+void stamp_new_job(job_record& job, int64_t now);
+
+/// Maps an error from the broker or store to the API's error reply.
+http_reply error_to_reply(const caf::error& err);
+
+ingress_actor::behavior_type
+ingress(ingress_actor::stateful_pointer<ingress_state> self,
+        broker_actor broker, ingress_options options);
+
+} // namespace jobstack

@@ -1,0 +1,181 @@
+// The worker node's scheduler; see scheduler.hpp.
+#include "actors/scheduler.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "messages/errors.hpp"
+
+namespace jobstack {
+
+std::vector<std::string> scheduler_state::held_job_ids() const {
+  std::vector<std::string> ids;
+  for (auto& kv : running)
+    ids.push_back(kv.first);
+  for (auto& outcome : unacked)
+    ids.push_back(outcome.job_id);
+  return ids;
+}
+
+namespace {
+
+using self_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
+
+void pull_more(self_ptr self);
+void flush_acks(self_ptr self);
+
+void lose_broker(self_ptr self) {
+  auto& st = self->state;
+  st.broker = nullptr;
+  st.joined = false;
+  st.joining = false;
+  st.pulling = false;
+  st.acking = false;
+}
+
+void on_finished(self_ptr self, worker_actor w, job_outcome outcome) {
+  auto& st = self->state;
+  st.running.erase(outcome.job_id);
+  st.idle.push_back(std::move(w));
+  spdlog::debug("scheduler: job {} attempt {} {}", outcome.job_id,
+                outcome.attempt, outcome.succeeded ? "succeeded" : "failed");
+  st.unacked.push_back(std::move(outcome));
+  flush_acks(self);
+  pull_more(self);
+}
+
+void dispatch(self_ptr self, delivery job) {
+  auto& st = self->state;
+  auto w = st.idle.back();
+  st.idle.pop_back();
+  st.running.emplace(job.job_id, job);
+  self->request(w, caf::infinite, run_atom::value, std::move(job))
+    .then([=](job_outcome& outcome) {
+      on_finished(self, w, std::move(outcome));
+    });
+}
+
+void on_pulled(self_ptr self, std::vector<delivery> jobs) {
+  auto& st = self->state;
+  st.pulling = false;
+  for (auto& job : jobs) {
+    if (st.idle.empty()) { // cannot happen: we never ask for more
+      spdlog::error("scheduler: got more jobs than free workers");
+      break;
+    }
+    dispatch(self, std::move(job));
+  }
+  pull_more(self);
+}
+
+void pull_more(self_ptr self) {
+  auto& st = self->state;
+  if (!st.joined || st.stopping || st.pulling || st.idle.empty())
+    return;
+  st.pulling = true;
+  auto slots = static_cast<uint32_t>(st.idle.size());
+  self
+    ->request(st.broker, st.options.pull_timeout, pull_atom::value,
+              st.options.info.worker_id, slots)
+    .then([=](std::vector<delivery>& jobs) { on_pulled(self, std::move(jobs)); },
+          [=](caf::error& err) {
+            self->state.pulling = false;
+            spdlog::warn("scheduler: pull failed: {}", caf::to_string(err));
+            // The tick pulls again; an unknown_worker error means the
+            // broker restarted and forgot us: re-join.
+            if (err == errc::unknown_worker && self->state.broker)
+              self->send(self, connect_atom::value, self->state.broker);
+          });
+}
+
+void flush_acks(self_ptr self) {
+  auto& st = self->state;
+  if (!st.joined || st.acking || st.unacked.empty())
+    return;
+  st.acking = true;
+  auto batch = std::move(st.unacked);
+  st.unacked.clear();
+  self
+    ->request(st.broker, st.options.ack_timeout, ack_atom::value,
+              st.options.info.worker_id, batch)
+    .then(
+      [=](uint32_t) {
+        self->state.acking = false;
+        flush_acks(self);
+      },
+      [=](caf::error& err) {
+        // Keep the outcomes; they are sent again after the next (re)join.
+        auto& s = self->state;
+        s.acking = false;
+        s.unacked.insert(s.unacked.begin(), batch.begin(), batch.end());
+        spdlog::warn("scheduler: ack of {} outcome(s) failed: {}", batch.size(),
+                     caf::to_string(err));
+      });
+}
+
+void join(self_ptr self, broker_actor broker) {
+  auto& st = self->state;
+  if (st.broker != broker) {
+    st.broker = broker;
+    self->monitor(broker);
+  }
+  st.joined = false;
+  st.joining = true;
+  auto info = st.options.info;
+  info.held_job_ids = st.held_job_ids();
+  self
+    ->request(broker, st.options.ack_timeout, join_atom::value, std::move(info),
+              caf::actor_cast<worker_node_actor>(self))
+    .then(
+      [=](bool) {
+        self->state.joining = false;
+        self->state.joined = true;
+        spdlog::info("scheduler: joined broker at {} as {}",
+                     self->state.options.broker_label,
+                     self->state.options.info.worker_id);
+        flush_acks(self);
+        pull_more(self);
+      },
+      [=](caf::error& err) {
+        self->state.joining = false;
+        spdlog::warn("scheduler: join failed: {}", caf::to_string(err));
+      });
+}
+
+} // namespace
+
+scheduler_actor::behavior_type
+scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
+          scheduler_options options, std::vector<worker_actor> workers) {
+  self->state.options = std::move(options);
+  self->state.idle = std::move(workers);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    if (dm.source == self->state.broker.address()) {
+      spdlog::warn("scheduler: lost the broker ({})", caf::to_string(dm.reason));
+      lose_broker(self);
+    }
+  });
+  self->delayed_send(self, self->state.options.tick_interval, tick_atom::value);
+  return {
+    [=](status_atom) {
+      auto& st = self->state;
+      return static_cast<uint32_t>(st.running.size() + st.unacked.size());
+    },
+    [=](connect_atom, broker_actor& broker) { join(self, std::move(broker)); },
+    [=](stop_atom) {
+      self->state.stopping = true;
+      spdlog::info("scheduler: stopping: taking no new jobs, {} running",
+                   self->state.running.size());
+    },
+    [=](tick_atom) {
+      auto& st = self->state;
+      if (st.broker && !st.joined && !st.joining)
+        join(self, st.broker);
+      flush_acks(self);
+      pull_more(self);
+      self->delayed_send(self, st.options.tick_interval, tick_atom::value);
+    },
+  };
+}
+
+} // namespace jobstack

@@ -1,0 +1,50 @@
+// The scheduler of a worker node: joins the broker, pulls as many jobs as
+// the node has idle workers, hands them out, and acks their outcomes in
+// batches. While the broker is unreachable it keeps running jobs and their
+// outcomes; when the node's main re-connects it, the scheduler re-joins
+// (naming the jobs it still holds) and sends the held acks.
+#pragma once
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "messages/broker.hpp"
+
+namespace jobstack {
+
+struct scheduler_options {
+  worker_info info;
+  std::string broker_label; ///< host:port, for log lines
+  std::chrono::milliseconds pull_timeout{30000};
+  std::chrono::milliseconds ack_timeout{10000};
+  std::chrono::milliseconds tick_interval{1000};
+};
+
+struct scheduler_state {
+  scheduler_options options;
+  broker_actor broker; ///< invalid while disconnected
+  bool joined = false;
+  bool joining = false; ///< a join request is out
+  bool pulling = false;
+  bool acking = false;
+  bool stopping = false;
+  std::vector<worker_actor> idle;
+  std::unordered_map<std::string, delivery> running; ///< by job id
+  std::vector<job_outcome> unacked;
+
+  /// Ids the node still holds: running or finished but not yet acked.
+  std::vector<std::string> held_job_ids() const;
+
+  static inline const char* name = "scheduler";
+};
+
+scheduler_actor::behavior_type
+scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
+          scheduler_options options, std::vector<worker_actor> workers);
+
+} // namespace jobstack

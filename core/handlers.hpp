@@ -1,0 +1,87 @@
+// Job handlers: the C++ registration API for application job types, and the
+// built-in types of API.md (echo, sleep, fail, flaky).
+//
+//   jobstack::handler_registry handlers;
+//   jobstack::add_builtin_handlers(handlers);
+//   handlers.add("email.send", [](const nlohmann::json& payload,
+//                                 jobstack::handler_context& ctx) {
+//     ...;                 // throw to fail the attempt (it is retried)
+//     return nlohmann::json{{"sent", true}};   // becomes the job's result
+//   });
+//
+// Handlers run on a worker's own thread and may block; long ones should
+// watch ctx.cancelled() (or sleep with ctx.sleep_for) to stop early.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "messages/job.hpp"
+
+namespace jobstack {
+
+/// What a handler knows about the attempt it runs.
+class handler_context {
+public:
+  handler_context(const delivery& job, const std::atomic<bool>& cancel_flag)
+    : job_(job), cancel_flag_(cancel_flag) {
+    // nop
+  }
+
+  const delivery& job() const {
+    return job_;
+  }
+
+  /// True once the worker is told to give up (stop or timeout).
+  bool cancelled() const {
+    return cancel_flag_.load(std::memory_order_relaxed);
+  }
+
+  /// Sleeps up to `duration`; returns false if cancelled meanwhile.
+  bool sleep_for(std::chrono::milliseconds duration) const;
+
+private:
+  const delivery& job_;
+  const std::atomic<bool>& cancel_flag_;
+};
+
+/// Thrown by a handler for a failure that no retry can fix: the job goes
+/// `dead` at once. Any other exception fails the attempt and is retried.
+struct permanent_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+using handler_fn
+  = std::function<nlohmann::json(const nlohmann::json&, handler_context&)>;
+
+class handler_registry {
+public:
+  void add(std::string type, handler_fn fn) {
+    handlers_[std::move(type)] = std::move(fn);
+  }
+
+  const handler_fn* find(const std::string& type) const {
+    auto i = handlers_.find(type);
+    return i == handlers_.end() ? nullptr : &i->second;
+  }
+
+private:
+  std::unordered_map<std::string, handler_fn> handlers_;
+};
+
+/// Registers echo, sleep, fail and flaky.
+void add_builtin_handlers(handler_registry& registry);
+
+/// Runs one attempt: parses the payload, finds the handler, turns its result
+/// or exception into an outcome. Never throws.
+job_outcome run_job(const handler_registry& registry, const delivery& job,
+                    const std::atomic<bool>& cancel_flag);
+
+} // namespace jobstack

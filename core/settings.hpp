@@ -1,0 +1,122 @@
+// Settings of the jobstack executables, read the way OPERATIONS.md states:
+// built-in default < environment variable < command line
+// (`--group.name=value`, also accepted from config/caf-application.conf).
+// Every value is checked here, because CAF 0.17 silently drops malformed
+// ones; a bad value throws settings_error with one line naming the source.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system_config.hpp>
+
+namespace jobstack {
+
+struct settings_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// One setting: its dotted key (also the CLI flag), its environment
+/// variable, its default (as text; empty = none) and a help line.
+struct setting {
+  const char* key;
+  const char* env;
+  const char* fallback;
+  const char* help;
+  bool secret = false;
+};
+
+namespace settings {
+inline const setting http_host{"http.host", "CSC_HTTP_HOST", "0.0.0.0",
+                               "HTTP bind address"};
+inline const setting http_port{"http.port", "CSC_HTTP_PORT", "3000",
+                               "HTTP port of the server"};
+inline const setting http_max_body{"http.max_body_bytes",
+                                   "CSC_HTTP_MAX_BODY_BYTES", "1048576",
+                                   "largest accepted request body"};
+inline const setting broker_host{"broker.host", "CSC_BROKER_HOST", "127.0.0.1",
+                                 "where workers find the broker"};
+inline const setting broker_port{"broker.port", "CSC_BROKER_PORT", "4242",
+                                 "CAF port the broker is published on"};
+inline const setting worker_grace{
+  "broker.worker_grace_ms", "CSC_WORKER_GRACE_MS", "15000",
+  "after a server start, ms known workers have to re-join before their "
+  "in-flight jobs are requeued"};
+inline const setting redis_host{"redis.hostname", "REDIS_HOSTNAME",
+                                "127.0.0.1", "Redis host"};
+inline const setting redis_port{"redis.port", "REDIS_PORT", "6379",
+                                "Redis port"};
+inline const setting redis_password{"redis.password", "REDIS_PASSWORD", "",
+                                    "Redis password (AUTH); never logged",
+                                    true};
+inline const setting retention{"jobs.retention_s", "CSC_JOBS_RETENTION_S",
+                               "604800", "seconds finished jobs stay readable"};
+inline const setting backoff_base{"jobs.backoff_ms", "CSC_BACKOFF_MS", "500",
+                                  "retry backoff base (ms)"};
+inline const setting backoff_cap{"jobs.backoff_cap_ms", "CSC_BACKOFF_CAP_MS",
+                                 "60000", "retry backoff cap (ms)"};
+inline const setting concurrency{"worker.concurrency", "CSC_WORKER_CONCURRENCY",
+                                 "", "jobs this node runs at once (default: "
+                                     "number of cores)"};
+inline const setting queues{"worker.queues", "CSC_QUEUES", "default",
+                            "comma-separated queues this node serves"};
+inline const setting worker_id{"worker.id", "CSC_WORKER_ID", "",
+                               "stable id of this worker node (default: "
+                               "host-pid)"};
+inline const setting drain_timeout{
+  "worker.drain_timeout_ms", "CSC_DRAIN_TIMEOUT_MS", "10000",
+  "on SIGTERM, ms running jobs get to finish"};
+inline const setting log_level{"log.level", "CSC_LOG_LEVEL", "info",
+                               "trace, debug, info, warn or error"};
+} // namespace settings
+
+/// CAF config of a jobstack node: loads the middleman, registers the
+/// message types and declares `settings` as CLI options (for --help).
+class node_config : public caf::actor_system_config {
+public:
+  node_config(std::string program, std::string summary,
+              std::vector<const setting*> settings);
+
+  /// Prints usage and every setting with its variable and default.
+  void print_help(std::FILE* out) const;
+
+  const std::string& program() const {
+    return program_;
+  }
+
+private:
+  std::string program_;
+  std::string summary_;
+  std::vector<const setting*> settings_;
+};
+
+/// Parses argv and config/caf-application.conf; on error throws
+/// settings_error. Returns false if help was asked for (and printed).
+bool parse_node_config(node_config& cfg, int argc, char** argv);
+
+using env_lookup = std::function<const char*(const char*)>;
+
+class settings_reader {
+public:
+  explicit settings_reader(const caf::actor_system_config& cfg,
+                           env_lookup env = nullptr);
+
+  /// The raw value and where it came from, e.g. "CSC_HTTP_PORT=abc".
+  std::string text(const setting& s) const;
+  uint16_t port(const setting& s) const;
+  int64_t integer(const setting& s, int64_t lo, int64_t hi) const;
+  /// Comma-separated, trimmed; empty items are an error.
+  std::vector<std::string> list(const setting& s) const;
+
+private:
+  std::string source_of(const setting& s, std::string* value) const;
+
+  const caf::actor_system_config& cfg_;
+  env_lookup env_;
+};
+
+} // namespace jobstack

@@ -1,0 +1,40 @@
+// Typed interface of the queue broker, published to other CAF nodes on
+// CSC_BROKER_PORT. The ingress submits and reads jobs; worker nodes join,
+// pull deliveries and ack outcomes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/atoms.hpp"
+#include "messages/job.hpp"
+#include "messages/worker_node.hpp"
+
+namespace jobstack {
+
+using broker_actor = caf::typed_actor<
+  caf::replies_to<submit_atom, job_record>::with<job_record>,
+  caf::replies_to<get_atom, std::string>::with<job_record>,
+  // A worker node joins (or re-joins after a reconnect).
+  caf::replies_to<join_atom, worker_info, worker_node_actor>::with<bool>,
+  // worker id, free slots: replies with 0..n deliveries, possibly after a
+  // wait (long poll) when no job is ready.
+  caf::replies_to<pull_atom, std::string, uint32_t>::with<
+    std::vector<delivery>>,
+  // worker id, outcomes: replies how many were applied (others were stale).
+  caf::replies_to<ack_atom, std::string, std::vector<job_outcome>>::with<
+    uint32_t>,
+  caf::reacts_to<tick_atom>, // periodic duties, self-sent
+  caf::reacts_to<grace_atom>>; // end of the post-restart grace period
+
+/// The scheduler of a worker node: the broker-facing face plus local control.
+using scheduler_actor = worker_node_actor::extend<
+  caf::reacts_to<connect_atom, broker_actor>, // (re)joined broker
+  caf::reacts_to<stop_atom>,                  // graceful stop: take no work
+  caf::reacts_to<tick_atom>>;
+
+} // namespace jobstack

@@ -1,0 +1,30 @@
+// Typed interface of the HTTP ingress actor: the HTTP layer hands it
+// validated requests plus a callback that writes the answer; it asks the
+// broker and answers asynchronously. Local only (the callback cannot cross
+// a node link).
+#pragma once
+
+#include <string>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "core/http_reply.hpp"
+#include "messages/atoms.hpp"
+#include "messages/job.hpp"
+
+namespace jobstack {
+
+/// Wraps the reply callback so CAF can carry it in local messages.
+struct reply_sink {
+  reply_fn deliver;
+};
+
+using ingress_actor = caf::typed_actor<
+  caf::reacts_to<create_atom, job_record, reply_sink>,
+  caf::reacts_to<get_atom, std::string, reply_sink>>;
+
+} // namespace jobstack
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobstack::reply_sink)

@@ -1,0 +1,124 @@
+// Wiring of jobstack-server; see server_node.hpp.
+//
+// Start order: store (Redis) -> broker -> publish broker -> ingress -> HTTP.
+// Stop order is the reverse for the HTTP edge first, so no request arrives
+// at an actor that is gone: HTTP stops -> actors exit -> system shuts down.
+#include "nodes/server_node.hpp"
+
+#include <cstdio>
+
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/publish.hpp>
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/broker.hpp"
+#include "actors/ingress.hpp"
+#include "actors/store.hpp"
+#include "core/logging.hpp"
+#include "core/process.hpp"
+#include "core/settings.hpp"
+#include "http/server.hpp"
+
+namespace jobstack {
+
+namespace {
+
+struct server_settings {
+  http_options http;
+  uint16_t broker_port = 4242;
+  store_options store;
+  broker_options broker;
+  std::string log_level;
+};
+
+std::vector<const setting*> server_setting_list() {
+  using namespace settings;
+  return {&http_host,    &http_port,    &http_max_body, &broker_port,
+          &worker_grace, &redis_host,   &redis_port,    &redis_password,
+          &retention,    &backoff_base, &backoff_cap,   &log_level};
+}
+
+server_settings read_server_settings(const settings_reader& in) {
+  server_settings out;
+  out.http.host = in.text(settings::http_host);
+  out.http.port = in.port(settings::http_port);
+  out.http.max_body_bytes = static_cast<size_t>(
+    in.integer(settings::http_max_body, 1, 1024 * 1024 * 1024));
+  out.broker_port = in.port(settings::broker_port);
+  out.broker.worker_grace = std::chrono::milliseconds{
+    in.integer(settings::worker_grace, 0, 24 * 3600 * 1000)};
+  out.store.redis.host = in.text(settings::redis_host);
+  out.store.redis.port = in.port(settings::redis_port);
+  out.store.redis.password = in.text(settings::redis_password);
+  out.store.retention_s = in.integer(settings::retention, 1, 10 * 365 * 86400);
+  out.store.backoff.base_ms = in.integer(settings::backoff_base, 1, 3600000);
+  out.store.backoff.cap_ms = in.integer(settings::backoff_cap, 1, 86400000);
+  out.log_level = in.text(settings::log_level);
+  return out;
+}
+
+int serve(node_config& cfg, const server_settings& s) {
+  caf::actor_system sys{cfg};
+  auto db = sys.spawn<caf::detached>(store, s.store);
+  auto hub = sys.spawn(broker, db, s.broker);
+  auto published = caf::io::publish(hub, s.broker_port, nullptr, true);
+  auto stop_actors = [&] {
+    caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(db, caf::exit_reason::user_shutdown);
+  };
+  if (!published) {
+    std::fprintf(stderr, "jobstack-server: cannot publish the broker on port "
+                         "%u: %s\n",
+                 s.broker_port, sys.render(published.error()).c_str());
+    stop_actors();
+    return 1;
+  }
+  auto front = sys.spawn(ingress, hub, ingress_options{});
+  http_server http{s.http, front};
+  try {
+    http.start();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "jobstack-server: cannot serve HTTP on %s:%u: %s\n",
+                 s.http.host.c_str(), s.http.port, e.what());
+    caf::anon_send_exit(front, caf::exit_reason::user_shutdown);
+    stop_actors();
+    return 1;
+  }
+  spdlog::info("listening on http://{}:{}, broker on CAF port {}", s.http.host,
+               s.http.port, *published);
+  while (!wait_for_stop_signal(std::chrono::milliseconds{500})) {
+    // nop: all work happens on CAF's and RESTinio's threads
+  }
+  spdlog::info("stopping: HTTP first, then the actors");
+  http.stop();
+  caf::anon_send_exit(front, caf::exit_reason::user_shutdown);
+  stop_actors();
+  return 0;
+}
+
+} // namespace
+
+int run_server_node(int argc, char** argv) {
+  block_stop_signals();
+  node_config cfg{"jobstack-server",
+                  "jobstack-server: the HTTP API and the queue broker (Server A).",
+                  server_setting_list()};
+  server_settings s;
+  try {
+    if (!parse_node_config(cfg, argc, argv))
+      return 0; // --help
+    s = read_server_settings(settings_reader{cfg});
+    setup_logging(s.log_level, "server");
+  } catch (const settings_error& e) {
+    std::fprintf(stderr, "jobstack-server: %s\n", e.what());
+    return 2;
+  }
+  auto rc = serve(cfg, s);
+  spdlog::info("stopped");
+  spdlog::shutdown();
+  return rc;
+}
+
+} // namespace jobstack

@@ -1,0 +1,186 @@
+// Wiring of jobstack-worker; see worker_node.hpp.
+//
+// The main thread owns the link to the broker: it connects (blocking, off
+// CAF's scheduler threads), hands the broker to the scheduler, watches the
+// link and reconnects with backoff when it drops. Stop order on SIGTERM:
+// scheduler stops pulling -> running jobs finish (up to the drain timeout)
+// -> workers are cancelled -> actors exit. Jobs not finished by then are
+// taken back by the broker when this node's link closes.
+#include "nodes/worker_node.hpp"
+
+#include <cstdio>
+#include <thread>
+#include <unistd.h>
+
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/io/remote_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/scheduler.hpp"
+#include "actors/worker.hpp"
+#include "core/job_spec.hpp"
+#include "core/logging.hpp"
+#include "core/process.hpp"
+#include "core/settings.hpp"
+
+namespace jobstack {
+
+namespace {
+
+struct worker_settings {
+  std::string broker_host;
+  uint16_t broker_port = 4242;
+  uint32_t concurrency = 1;
+  std::vector<std::string> queues;
+  std::string worker_id;
+  std::chrono::milliseconds drain_timeout{10000};
+  std::string log_level;
+};
+
+std::vector<const setting*> worker_setting_list() {
+  using namespace settings;
+  return {&broker_host, &broker_port,   &concurrency, &queues,
+          &worker_id,   &drain_timeout, &log_level};
+}
+
+std::string default_worker_id() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return std::string{host} + "-" + std::to_string(getpid());
+}
+
+worker_settings read_worker_settings(const settings_reader& in) {
+  worker_settings out;
+  out.broker_host = in.text(settings::broker_host);
+  out.broker_port = in.port(settings::broker_port);
+  if (in.text(settings::concurrency).empty())
+    out.concurrency = std::max(1u, std::thread::hardware_concurrency());
+  else
+    out.concurrency
+      = static_cast<uint32_t>(in.integer(settings::concurrency, 1, 1024));
+  out.queues = in.list(settings::queues);
+  for (auto& q : out.queues)
+    if (!is_valid_queue_name(q))
+      throw settings_error("queue name '" + q
+                           + "' must match [a-z0-9_-]{1,64}");
+  out.worker_id = in.text(settings::worker_id);
+  if (out.worker_id.empty())
+    out.worker_id = default_worker_id();
+  out.drain_timeout = std::chrono::milliseconds{
+    in.integer(settings::drain_timeout, 0, 3600 * 1000)};
+  out.log_level = in.text(settings::log_level);
+  return out;
+}
+
+// Connects to the broker, retrying every second; empty if a stop signal
+// came first.
+std::optional<broker_actor> connect_broker(caf::actor_system& sys,
+                                           const worker_settings& s) {
+  bool warned = false;
+  for (;;) {
+    auto b = caf::io::remote_actor<broker_actor>(sys, s.broker_host,
+                                                 s.broker_port);
+    if (b)
+      return *b;
+    if (!warned) {
+      spdlog::warn("cannot reach the broker at {}:{} ({}); retrying",
+                   s.broker_host, s.broker_port, sys.render(b.error()));
+      warned = true;
+    }
+    if (wait_for_stop_signal(std::chrono::milliseconds{1000}))
+      return std::nullopt;
+  }
+}
+
+// Returns true if a stop signal arrived, false if the broker link dropped.
+bool watch_link(caf::scoped_actor& self, const broker_actor& broker) {
+  self->monitor(broker);
+  bool link_lost = false;
+  while (!link_lost) {
+    if (wait_for_stop_signal(std::chrono::milliseconds{100}))
+      return true;
+    self->receive([&](caf::down_msg&) { link_lost = true; },
+                  caf::after(std::chrono::milliseconds{0}) >> [] {});
+  }
+  return false;
+}
+
+void drain(caf::scoped_actor& self, const scheduler_actor& sched,
+           std::chrono::milliseconds timeout) {
+  self->send(sched, stop_atom::value);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  uint32_t busy = 1;
+  while (busy > 0 && std::chrono::steady_clock::now() < deadline) {
+    self->request(sched, std::chrono::seconds{1}, status_atom::value)
+      .receive([&](uint32_t n) { busy = n; }, [&](caf::error&) { busy = 0; });
+    if (busy > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  if (busy > 0)
+    spdlog::warn("drain timeout: {} job(s) unfinished are handed back", busy);
+}
+
+int work(node_config& cfg, const worker_settings& s,
+         handler_registry handlers) {
+  caf::actor_system sys{cfg};
+  auto registry = std::make_shared<const handler_registry>(std::move(handlers));
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  std::vector<worker_actor> pool;
+  for (uint32_t i = 0; i < s.concurrency; ++i)
+    pool.push_back(sys.spawn<caf::detached>(worker, registry, cancel));
+  scheduler_options opts;
+  opts.info.worker_id = s.worker_id;
+  opts.info.node = default_worker_id();
+  opts.info.concurrency = s.concurrency;
+  opts.info.queues = s.queues;
+  opts.broker_label = s.broker_host + ":" + std::to_string(s.broker_port);
+  auto sched = sys.spawn(scheduler, opts, pool);
+  spdlog::info("worker node {} starting: concurrency {}, queues {}",
+               s.worker_id, s.concurrency, fmt::join(s.queues, ","));
+  caf::scoped_actor self{sys};
+  for (bool stopping = false; !stopping;) {
+    auto broker = connect_broker(sys, s);
+    if (!broker)
+      break;
+    self->send(sched, connect_atom::value, *broker);
+    stopping = watch_link(self, *broker);
+    if (!stopping)
+      spdlog::warn("link to the broker lost; reconnecting");
+  }
+  spdlog::info("stopping: draining running jobs (up to {} ms)",
+               s.drain_timeout.count());
+  drain(self, sched, s.drain_timeout);
+  cancel->store(true);
+  self->send_exit(sched, caf::exit_reason::user_shutdown);
+  for (auto& w : pool)
+    self->send_exit(w, caf::exit_reason::user_shutdown);
+  return 0;
+}
+
+} // namespace
+
+int run_worker_node(int argc, char** argv, handler_registry handlers) {
+  block_stop_signals();
+  node_config cfg{"jobstack-worker",
+                  "jobstack-worker: a scheduler and worker pool that runs jobs (Process C).",
+                  worker_setting_list()};
+  worker_settings s;
+  try {
+    if (!parse_node_config(cfg, argc, argv))
+      return 0; // --help
+    s = read_worker_settings(settings_reader{cfg});
+    setup_logging(s.log_level, "worker");
+  } catch (const settings_error& e) {
+    std::fprintf(stderr, "jobstack-worker: %s\n", e.what());
+    return 2;
+  }
+  auto rc = work(cfg, s, std::move(handlers));
+  spdlog::info("stopped");
+  spdlog::shutdown();
+  return rc;
+}
+
+} // namespace jobstack

@@ -1,0 +1,95 @@
+// A narrow, synchronous Redis client over hiredis: plain commands, pipelines
+// and Lua scripts by SHA. Blocking by design: it lives inside the store's
+// detached actor, never on CAF's scheduler threads. Every call has a
+// timeout; a broken connection is dropped and re-made on a later call, with
+// backoff, so callers only ever see redis_error.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <hiredis/hiredis.h>
+
+namespace jobstack {
+
+struct redis_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct redis_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 6379;
+  std::string password; ///< sent with AUTH when not empty; never logged
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds command_timeout{2000};
+};
+
+struct reply_deleter {
+  void operator()(redisReply* r) const {
+    freeReplyObject(r);
+  }
+};
+using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
+
+/// One command or script call: its arguments, binary-safe.
+using redis_args = std::vector<std::string>;
+
+class redis_client {
+public:
+  explicit redis_client(redis_options options);
+  ~redis_client();
+  redis_client(const redis_client&) = delete;
+  redis_client& operator=(const redis_client&) = delete;
+
+  /// Adds a Lua script, loaded on every (re)connect and called by name.
+  void add_script(const std::string& name, const std::string& source);
+
+  /// Connects now if not connected (ignores the reconnect backoff).
+  void connect();
+
+  bool connected() const {
+    return ctx_ != nullptr;
+  }
+
+  /// Runs one command. Error replies are returned, I/O failures throw.
+  reply_ptr command(const redis_args& args);
+
+  /// Sends all commands in one round trip; replies in the same order.
+  std::vector<reply_ptr> pipeline(const std::vector<redis_args>& commands);
+
+  /// EVALSHA of a script added with add_script; reloads it on NOSCRIPT.
+  reply_ptr eval(const std::string& script, const redis_args& keys,
+                 const redis_args& args);
+
+  /// Many EVALSHA calls in one round trip (each: script, keys, args).
+  struct script_call {
+    std::string script;
+    redis_args keys;
+    redis_args args;
+  };
+  std::vector<reply_ptr> eval_many(const std::vector<script_call>& calls);
+
+private:
+  void ensure_connected();
+  void disconnect();
+  void load_scripts();
+  redis_args evalsha_args(const script_call& call) const;
+  [[noreturn]] void fail(const std::string& what);
+
+  redis_options options_;
+  redisContext* ctx_ = nullptr;
+  std::map<std::string, std::string> script_sources_;
+  std::map<std::string, std::string> script_shas_;
+  std::chrono::steady_clock::time_point next_attempt_{};
+  std::chrono::milliseconds retry_delay_{0};
+};
+
+/// Throws redis_error if `reply` is an error reply.
+void expect_ok(const reply_ptr& reply, const char* what);
+
+} // namespace jobstack
