@@ -175,7 +175,8 @@ void on_tick(self_ptr self) {
   ++st.ticks;
   self->request(st.store, st.options.store_timeout, promote_atom::value)
     .then([=](uint32_t n) { wake(self, {}, n); }, [](caf::error&) {});
-  auto per_second = std::max<int64_t>(1, 1000 / st.options.tick_interval.count());
+  auto per_second = std::max<int64_t>(
+    1, 1000 / std::max<int64_t>(1, st.options.tick_interval.count()));
   if (st.ticks % per_second == 0) {
     if (!st.known_loaded)
       load_known_workers(self);
@@ -190,7 +191,8 @@ void on_tick(self_ptr self) {
         claim_for(self, id);
     }
   }
-  self->delayed_send(self, st.options.tick_interval, tick_atom::value);
+  if (st.options.tick_interval.count() > 0)
+    self->delayed_send(self, st.options.tick_interval, tick_atom::value);
 }
 
 } // namespace
@@ -209,7 +211,8 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
     take_back(self, id, {}, true, "node lost");
   });
   load_known_workers(self);
-  self->send(self, tick_atom::value);
+  if (options.tick_interval.count() > 0)
+    self->send(self, tick_atom::value);
   return {
     [=](submit_atom, job_record& job) -> caf::result<job_record> {
       auto rp = self->make_response_promise<job_record>();

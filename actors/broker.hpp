@@ -29,7 +29,8 @@ struct broker_options {
   std::chrono::milliseconds worker_grace{15000};
   /// How long a pull waits for work before it is answered empty.
   std::chrono::milliseconds pull_wait{10000};
-  /// Period of the promote/recheck tick.
+  /// Period of the promote/recheck tick; 0 = no self-driven tick (tests
+  /// send tick_atom themselves).
   std::chrono::milliseconds tick_interval{100};
   /// Timeout of each request to the store.
   std::chrono::milliseconds store_timeout{4000};

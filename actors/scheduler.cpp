@@ -155,7 +155,9 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
       lose_broker(self);
     }
   });
-  self->delayed_send(self, self->state.options.tick_interval, tick_atom::value);
+  if (self->state.options.tick_interval.count() > 0)
+    self->delayed_send(self, self->state.options.tick_interval,
+                       tick_atom::value);
   return {
     [=](status_atom) {
       auto& st = self->state;
@@ -173,7 +175,8 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
         join(self, st.broker);
       flush_acks(self);
       pull_more(self);
-      self->delayed_send(self, st.options.tick_interval, tick_atom::value);
+      if (st.options.tick_interval.count() > 0)
+        self->delayed_send(self, st.options.tick_interval, tick_atom::value);
     },
   };
 }

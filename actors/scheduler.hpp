@@ -22,6 +22,7 @@ struct scheduler_options {
   std::string broker_label; ///< host:port, for log lines
   std::chrono::milliseconds pull_timeout{30000};
   std::chrono::milliseconds ack_timeout{10000};
+  /// Period of the retry tick; 0 = none (tests drive it).
   std::chrono::milliseconds tick_interval{1000};
 };
 

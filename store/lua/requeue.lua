@@ -17,9 +17,10 @@ end
 local now = ARGV[2]
 local ids = redis.call('LRANGE', KEYS[1], 0, -1)
 local taken = 0
--- The list holds the newest delivery first; walk oldest first so the newest
--- ends on top, as it was.
-for i = #ids, 1, -1 do
+-- Claims LMOVE each job from the top of the stack onto the head of this
+-- list, so walking the list head first and pushing each back restores the
+-- stack order the jobs had.
+for i = 1, #ids do
   local id = ids[i]
   if not held[id] then
     redis.call('LREM', KEYS[1], 1, id)

@@ -1,0 +1,364 @@
+// job_store against a real redis-server: LIFO order, atomic claims,
+// ack/nack and retries, stale-ack refusal, taking back a dead worker's
+// in-flight list, and surviving a Redis restart.
+#define CAF_SUITE store.lifo
+#include <caf/test/unit_test.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "core/job_id.hpp"
+#include "core/time.hpp"
+#include "store/job_store.hpp"
+#include "store/redis_keys.hpp"
+#include "tests/integration/redis_server.hpp"
+
+using namespace jobstack;
+
+namespace {
+
+struct fixture {
+  test::redis_server server;
+  std::unique_ptr<job_store> db = make_store();
+
+  std::unique_ptr<job_store> make_store() {
+    store_options opts;
+    opts.redis.port = server.port();
+    opts.backoff = {20, 20}; // retries become due quickly
+    opts.retention_s = 60;
+    auto result = std::make_unique<job_store>(opts);
+    result->connect();
+    return result;
+  }
+
+  job_record new_job(const std::string& queue = "default",
+                     int32_t max_attempts = 3) {
+    job_record job;
+    auto now = now_us();
+    job.id = make_job_id(now);
+    job.queue = queue;
+    job.type = "echo";
+    job.payload = "{}";
+    job.status = status::queued;
+    job.max_attempts = max_attempts;
+    job.created_at = now;
+    job.updated_at = now;
+    return job;
+  }
+
+  std::vector<std::string> submit(int n, const std::string& queue = "default",
+                                  int32_t max_attempts = 3) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i) {
+      auto job = new_job(queue, max_attempts);
+      CAF_REQUIRE(db->create(job));
+      ids.push_back(job.id);
+    }
+    return ids;
+  }
+
+  std::string status_of(const std::string& id) {
+    auto job = db->find(id);
+    return job ? job->status : "missing";
+  }
+
+  int64_t count(const std::string& queue, const std::string& status) {
+    auto reply = db->redis().command({"HGET", keys::counts(queue), status});
+    return reply->type == REDIS_REPLY_STRING ? std::stoll(reply->str) : 0;
+  }
+
+  int64_t llen(const std::string& key) {
+    return db->redis().command({"LLEN", key})->integer;
+  }
+
+  job_outcome outcome(const delivery& d, bool ok, bool retryable = true) {
+    job_outcome out;
+    out.job_id = d.job_id;
+    out.attempt = d.attempt;
+    out.succeeded = ok;
+    out.retryable = retryable;
+    out.result = ok ? R"({"done":true})" : "";
+    out.error = ok ? "" : "it broke";
+    return out;
+  }
+};
+
+std::vector<std::string> ids_of(const std::vector<delivery>& ds) {
+  std::vector<std::string> ids;
+  for (auto& d : ds)
+    ids.push_back(d.job_id);
+  return ids;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(lifo_tests, fixture)
+
+CAF_TEST(the newest job is delivered first) {
+  auto ids = submit(5);
+  auto first = db->claim("w1", {"default"}, 2, now_us());
+  CAF_CHECK_EQUAL(ids_of(first),
+                  (std::vector<std::string>{ids[4], ids[3]}));
+  auto late = submit(1);
+  auto next = db->claim("w1", {"default"}, 10, now_us());
+  CAF_CHECK_EQUAL(ids_of(next), (std::vector<std::string>{late[0], ids[2],
+                                                          ids[1], ids[0]}));
+}
+
+CAF_TEST(a created job is stored with its fields and counted) {
+  auto job = new_job("mail");
+  job.payload = R"({"to":"a@example.com"})";
+  CAF_REQUIRE(db->create(job));
+  CAF_CHECK(!db->create(job)); // same id: refused, nothing written
+  auto stored = db->find(job.id);
+  CAF_REQUIRE(stored.has_value());
+  CAF_CHECK_EQUAL(stored->payload, job.payload);
+  CAF_CHECK_EQUAL(stored->status, "queued");
+  CAF_CHECK_EQUAL(stored->created_at, job.created_at);
+  CAF_CHECK_EQUAL(count("mail", "queued"), 1);
+  CAF_CHECK_EQUAL(llen(keys::ready("mail")), 1);
+  CAF_CHECK(!db->find("nope").has_value());
+}
+
+CAF_TEST(queues are served in the order the worker lists them) {
+  auto low = submit(1, "low");
+  auto high = submit(1, "high");
+  auto got = db->claim("w1", {"high", "low"}, 2, now_us());
+  CAF_CHECK_EQUAL(ids_of(got), (std::vector<std::string>{high[0], low[0]}));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+#undef CAF_SUITE
+#define CAF_SUITE store.claim
+
+CAF_TEST_FIXTURE_SCOPE(claim_tests, fixture)
+
+CAF_TEST(a claim moves jobs to the in flight list and marks them running) {
+  auto ids = submit(3);
+  auto got = db->claim("w1", {"default"}, 2, now_us());
+  CAF_REQUIRE_EQUAL(got.size(), 2u);
+  CAF_CHECK_EQUAL(got[0].attempt, 1);
+  CAF_CHECK_EQUAL(got[0].type, "echo");
+  CAF_CHECK_EQUAL(got[0].timeout_ms, 30000);
+  CAF_CHECK_EQUAL(llen(keys::inflight("w1")), 2);
+  CAF_CHECK_EQUAL(llen(keys::ready("default")), 1);
+  auto job = db->find(got[0].job_id);
+  CAF_CHECK_EQUAL(job->status, "running");
+  CAF_CHECK_EQUAL(job->worker, "w1");
+  CAF_CHECK_EQUAL(job->attempts, 1);
+  CAF_CHECK_NOT_EQUAL(job->started_at, 0);
+  CAF_CHECK_EQUAL(count("default", "queued"), 1);
+  CAF_CHECK_EQUAL(count("default", "running"), 2);
+}
+
+CAF_TEST(concurrent claimers never get the same job) {
+  auto ids = submit(400);
+  std::vector<std::string> got_a;
+  std::vector<std::string> got_b;
+  auto drain = [this](const std::string& worker, std::vector<std::string>& out) {
+    auto mine = make_store(); // own connection, as separate nodes would have
+    for (int i = 0; i < 1000; ++i) {
+      auto ds = mine->claim(worker, {"default"}, 3, now_us());
+      if (ds.empty())
+        return;
+      for (auto& d : ds)
+        out.push_back(d.job_id);
+    }
+  };
+  std::thread a{drain, "wa", std::ref(got_a)};
+  std::thread b{drain, "wb", std::ref(got_b)};
+  a.join();
+  b.join();
+  std::set<std::string> all(got_a.begin(), got_a.end());
+  all.insert(got_b.begin(), got_b.end());
+  CAF_CHECK_EQUAL(got_a.size() + got_b.size(), 400u);
+  CAF_CHECK_EQUAL(all.size(), 400u);
+  CAF_CHECK_EQUAL(llen(keys::inflight("wa")), static_cast<int64_t>(got_a.size()));
+  CAF_CHECK_EQUAL(llen(keys::inflight("wb")), static_cast<int64_t>(got_b.size()));
+}
+
+CAF_TEST(an empty stack gives an empty claim) {
+  CAF_CHECK(db->claim("w1", {"default"}, 5, now_us()).empty());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+#undef CAF_SUITE
+#define CAF_SUITE store.ack
+
+CAF_TEST_FIXTURE_SCOPE(ack_tests, fixture)
+
+CAF_TEST(a success ack finishes the job with its result) {
+  submit(1);
+  auto d = db->claim("w1", {"default"}, 1, now_us()).at(0);
+  auto applied = db->ack("w1", {outcome(d, true)}, now_us());
+  CAF_CHECK_EQUAL(applied, std::vector<bool>{true});
+  auto job = db->find(d.job_id);
+  CAF_CHECK_EQUAL(job->status, "succeeded");
+  CAF_CHECK_EQUAL(job->result, R"({"done":true})");
+  CAF_CHECK_NOT_EQUAL(job->finished_at, 0);
+  CAF_CHECK_EQUAL(llen(keys::inflight("w1")), 0);
+  CAF_CHECK_EQUAL(count("default", "running"), 0);
+  CAF_CHECK_EQUAL(count("default", "succeeded"), 1);
+  auto ttl = db->redis().command({"TTL", keys::job(d.job_id)})->integer;
+  CAF_CHECK(ttl > 0 && ttl <= 60); // retention
+}
+
+CAF_TEST(a failed attempt is retried after its backoff then dies) {
+  submit(1, "default", 2);
+  auto d1 = db->claim("w1", {"default"}, 1, now_us()).at(0);
+  CAF_CHECK_EQUAL(db->ack("w1", {outcome(d1, false)}, now_us()),
+                  std::vector<bool>{true});
+  CAF_CHECK_EQUAL(status_of(d1.job_id), "scheduled");
+  CAF_CHECK_EQUAL(count("default", "scheduled"), 1);
+  CAF_CHECK_EQUAL(db->promote_due(now_us(), 100), 0u); // not due yet
+  std::this_thread::sleep_for(std::chrono::milliseconds{60});
+  CAF_CHECK_EQUAL(db->promote_due(now_us(), 100), 1u);
+  CAF_CHECK_EQUAL(status_of(d1.job_id), "queued");
+  auto d2 = db->claim("w1", {"default"}, 1, now_us()).at(0);
+  CAF_CHECK_EQUAL(d2.attempt, 2);
+  db->ack("w1", {outcome(d2, false)}, now_us());
+  auto job = db->find(d2.job_id);
+  CAF_CHECK_EQUAL(job->status, "dead");
+  CAF_CHECK_EQUAL(job->last_error, "it broke");
+  CAF_CHECK_EQUAL(count("default", "dead"), 1);
+  CAF_CHECK_EQUAL(count("default", "scheduled"), 0);
+}
+
+CAF_TEST(a non retryable failure dies at once) {
+  submit(1);
+  auto d = db->claim("w1", {"default"}, 1, now_us()).at(0);
+  db->ack("w1", {outcome(d, false, false)}, now_us());
+  CAF_CHECK_EQUAL(status_of(d.job_id), "dead");
+}
+
+CAF_TEST(stale acks are refused and change nothing) {
+  submit(1);
+  auto d = db->claim("w1", {"default"}, 1, now_us()).at(0);
+  // Another worker, a wrong attempt: refused.
+  CAF_CHECK_EQUAL(db->ack("w2", {outcome(d, true)}, now_us()),
+                  std::vector<bool>{false});
+  auto wrong = outcome(d, true);
+  wrong.attempt = 7;
+  CAF_CHECK_EQUAL(db->ack("w1", {wrong}, now_us()), std::vector<bool>{false});
+  // The worker is declared dead, the job goes to w2; w1's late ack is stale.
+  CAF_CHECK_EQUAL(db->requeue("w1", {}, true, now_us()), 1u);
+  auto again = db->claim("w2", {"default"}, 1, now_us()).at(0);
+  CAF_CHECK_EQUAL(again.attempt, 2);
+  CAF_CHECK_EQUAL(db->ack("w1", {outcome(d, true)}, now_us()),
+                  std::vector<bool>{false});
+  CAF_CHECK_EQUAL(status_of(d.job_id), "running");
+  auto final_ack = outcome(again, true);
+  final_ack.result = R"({"by":"w2"})";
+  CAF_CHECK_EQUAL(db->ack("w2", {final_ack}, now_us()),
+                  std::vector<bool>{true});
+  CAF_CHECK_EQUAL(db->find(d.job_id)->result, R"({"by":"w2"})");
+  // A repeated ack of an applied attempt is stale too.
+  CAF_CHECK_EQUAL(db->ack("w2", {final_ack}, now_us()),
+                  std::vector<bool>{false});
+  CAF_CHECK_EQUAL(count("default", "succeeded"), 1);
+  CAF_CHECK_EQUAL(count("default", "running"), 0);
+}
+
+CAF_TEST(many acks go in one call) {
+  submit(50);
+  auto ds = db->claim("w1", {"default"}, 50, now_us());
+  std::vector<job_outcome> outs;
+  for (auto& d : ds)
+    outs.push_back(outcome(d, true));
+  auto applied = db->ack("w1", outs, now_us());
+  CAF_CHECK_EQUAL(std::count(applied.begin(), applied.end(), true), 50);
+  CAF_CHECK_EQUAL(count("default", "succeeded"), 50);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+#undef CAF_SUITE
+#define CAF_SUITE store.requeue
+
+CAF_TEST_FIXTURE_SCOPE(requeue_tests, fixture)
+
+CAF_TEST(a dead workers jobs go back on top of the ready stack) {
+  auto ids = submit(4);
+  auto taken = db->claim("w1", {"default"}, 2, now_us()); // ids 3 and 2
+  submit(1); // newer than the taken ones
+  CAF_CHECK_EQUAL(db->requeue("w1", {}, true, now_us()), 2u);
+  CAF_CHECK_EQUAL(llen(keys::inflight("w1")), 0);
+  // Taken-back jobs are delivered first, newest of them first.
+  auto next = db->claim("w2", {"default"}, 2, now_us());
+  CAF_CHECK_EQUAL(ids_of(next), (std::vector<std::string>{ids[3], ids[2]}));
+  CAF_CHECK_EQUAL(next[0].attempt, 2); // attempts count deliveries
+  CAF_CHECK_EQUAL(count("default", "running"), 2);
+  CAF_CHECK_EQUAL(count("default", "queued"), 3);
+}
+
+CAF_TEST(held jobs stay with a rejoining worker) {
+  submit(3);
+  auto taken = db->claim("w1", {"default"}, 3, now_us());
+  CAF_CHECK_EQUAL(db->requeue("w1", {taken[0].job_id}, false, now_us()), 2u);
+  CAF_CHECK_EQUAL(llen(keys::inflight("w1")), 1);
+  CAF_CHECK_EQUAL(status_of(taken[0].job_id), "running");
+  CAF_CHECK_EQUAL(status_of(taken[1].job_id), "queued");
+}
+
+CAF_TEST(a job lost on its last attempt goes dead) {
+  submit(1, "default", 1);
+  auto d = db->claim("w1", {"default"}, 1, now_us()).at(0);
+  CAF_CHECK_EQUAL(db->requeue("w1", {}, true, now_us()), 1u);
+  auto job = db->find(d.job_id);
+  CAF_CHECK_EQUAL(job->status, "dead");
+  CAF_CHECK_NOT_EQUAL(job->last_error.find("worker"), std::string::npos);
+}
+
+CAF_TEST(known workers are remembered until forgotten) {
+  db->remember_worker("w1", now_us());
+  db->remember_worker("w2", now_us());
+  auto known = db->known_workers();
+  std::sort(known.begin(), known.end());
+  CAF_CHECK_EQUAL(known, (std::vector<std::string>{"w1", "w2"}));
+  db->requeue("w1", {}, true, now_us());
+  CAF_CHECK_EQUAL(db->known_workers(), std::vector<std::string>{"w2"});
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+#undef CAF_SUITE
+#define CAF_SUITE store.redis
+
+CAF_TEST_FIXTURE_SCOPE(redis_tests, fixture)
+
+CAF_TEST(a restarted redis keeps the jobs and the client reconnects) {
+  auto ids = submit(3);
+  server.stop();
+  bool failed = false;
+  try {
+    db->find(ids[0]);
+  } catch (const redis_error&) {
+    failed = true;
+  }
+  CAF_CHECK(failed);
+  server.start();
+  // The client backs off before reconnecting: retry for a bounded time.
+  std::optional<job_record> job;
+  for (int i = 0; i < 50 && !job; ++i) {
+    try {
+      job = db->find(ids[0]);
+    } catch (const redis_error&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    }
+  }
+  CAF_REQUIRE(job.has_value());
+  CAF_CHECK_EQUAL(job->status, "queued");
+  CAF_CHECK_EQUAL(db->claim("w1", {"default"}, 5, now_us()).size(), 3u);
+}
+
+CAF_TEST(scripts are reloaded after a script flush) {
+  submit(1);
+  db->redis().command({"SCRIPT", "FLUSH"});
+  CAF_CHECK_EQUAL(db->claim("w1", {"default"}, 1, now_us()).size(), 1u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,228 @@
+// The broker's message flow against a scripted store (no Redis): parked
+// pulls, wake-ups, node loss and the post-restart grace period.
+#define CAF_SUITE actors.broker
+#include "test_config.hpp"
+
+#include <deque>
+
+#include "actors/broker.hpp"
+#include "messages/errors.hpp"
+
+using namespace jobstack;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A store that answers from a script and records what it was asked.
+struct fake_store_state {
+  std::deque<std::vector<delivery>> claim_replies;
+  std::vector<std::string> known;
+  std::vector<std::pair<std::string, bool>> requeued; // worker, forget
+  std::vector<std::string> joined;
+  int claims = 0;
+};
+
+store_actor::behavior_type
+fake_store(store_actor::stateful_pointer<fake_store_state> self) {
+  return {
+    [](submit_atom, job_record job) { return job; },
+    [](get_atom, const std::string&) -> caf::result<job_record> {
+      return caf::make_error(errc::not_found);
+    },
+    [=](claim_atom, const std::string&, const std::vector<std::string>&,
+        uint32_t) {
+      auto& st = self->state;
+      ++st.claims;
+      if (st.claim_replies.empty())
+        return std::vector<delivery>{};
+      auto reply = st.claim_replies.front();
+      st.claim_replies.pop_front();
+      return reply;
+    },
+    [](ack_atom, const std::string&, const std::vector<job_outcome>& xs) {
+      return static_cast<uint32_t>(xs.size());
+    },
+    [=](requeue_atom, const std::string& worker, const std::vector<std::string>&,
+        bool forget) {
+      self->state.requeued.emplace_back(worker, forget);
+      return uint32_t{0};
+    },
+    [=](join_atom, const std::string& worker) {
+      self->state.joined.push_back(worker);
+      return true;
+    },
+    [=](known_atom) { return self->state.known; },
+    [](promote_atom) { return uint32_t{0}; },
+  };
+}
+
+worker_node_actor::behavior_type dummy_node() {
+  return {[](status_atom) { return uint32_t{0}; }};
+}
+
+delivery make_delivery(std::string id) {
+  delivery d;
+  d.job_id = std::move(id);
+  d.type = "echo";
+  d.payload = "{}";
+  d.attempt = 1;
+  return d;
+}
+
+struct fixture : test::fixture_base {
+  store_actor db;
+  broker_actor hub;
+  worker_node_actor node;
+
+  fixture() {
+    db = sys.spawn(fake_store);
+    node = sys.spawn(dummy_node);
+  }
+
+  void start_broker(std::vector<std::string> known = {}) {
+    store_state().known = std::move(known);
+    broker_options opts;
+    opts.tick_interval = 0ms; // the test drives time
+    opts.worker_grace = 5s;
+    hub = sys.spawn(broker, db, opts);
+    consume_messages();
+  }
+
+  fake_store_state& store_state() {
+    return deref<store_actor::stateful_base<fake_store_state>>(db).state;
+  }
+
+  broker_state& hub_state() {
+    return deref<broker_actor::stateful_base<broker_state>>(hub).state;
+  }
+
+  void join(const std::string& id) {
+    worker_info info;
+    info.worker_id = id;
+    info.concurrency = 2;
+    info.queues = {"default"};
+    auto h = self->request(hub, caf::infinite, join_atom::value, info, node);
+    consume_messages();
+    h.receive([](bool ok) { CAF_CHECK(ok); },
+              [](caf::error& err) { CAF_FAIL("join failed: " << err); });
+  }
+
+  job_record job_in(std::string queue) {
+    job_record job;
+    job.id = "J";
+    job.queue = std::move(queue);
+    return job;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(broker_tests, fixture)
+
+CAF_TEST(a pull is answered with what the store claims) {
+  start_broker();
+  join("w1");
+  store_state().claim_replies.push_back({make_delivery("J1")});
+  auto h = self->request(hub, caf::infinite, pull_atom::value,
+                         std::string{"w1"}, uint32_t{2});
+  consume_messages();
+  h.receive(
+    [](std::vector<delivery>& ds) {
+      CAF_REQUIRE_EQUAL(ds.size(), 1u);
+      CAF_CHECK_EQUAL(ds[0].job_id, "J1");
+    },
+    [](caf::error& err) { CAF_FAIL("pull failed: " << err); });
+}
+
+CAF_TEST(an empty claim parks the pull until a job arrives) {
+  start_broker();
+  join("w1");
+  auto pull = self->request(hub, caf::infinite, pull_atom::value,
+                            std::string{"w1"}, uint32_t{2});
+  consume_messages();
+  CAF_CHECK_EQUAL(store_state().claims, 1);
+  CAF_REQUIRE(hub_state().workers.find("w1") != nullptr);
+  CAF_CHECK(hub_state().workers.find("w1")->pull_open);
+  // A job for another queue does not wake it.
+  self->send(hub, submit_atom::value, job_in("other"));
+  consume_messages();
+  CAF_CHECK_EQUAL(store_state().claims, 1);
+  // A job for its queue does.
+  store_state().claim_replies.push_back({make_delivery("J2")});
+  self->send(hub, submit_atom::value, job_in("default"));
+  consume_messages();
+  CAF_CHECK_EQUAL(store_state().claims, 2);
+  pull.receive(
+    [](std::vector<delivery>& ds) {
+      CAF_REQUIRE_EQUAL(ds.size(), 1u);
+      CAF_CHECK_EQUAL(ds[0].job_id, "J2");
+    },
+    [](caf::error& err) { CAF_FAIL("pull failed: " << err); });
+  CAF_CHECK(!hub_state().workers.find("w1")->pull_open);
+}
+
+CAF_TEST(a pull from a worker that never joined is refused) {
+  start_broker();
+  auto h = self->request(hub, caf::infinite, pull_atom::value,
+                         std::string{"ghost"}, uint32_t{1});
+  consume_messages();
+  h.receive([](std::vector<delivery>&) { CAF_FAIL("ghost got work"); },
+            [](caf::error& err) { CAF_CHECK(err == errc::unknown_worker); });
+}
+
+CAF_TEST(joining records the worker and reconciles its in flight list) {
+  start_broker();
+  join("w1");
+  CAF_CHECK_EQUAL(store_state().joined, std::vector<std::string>{"w1"});
+  // The re-join reconcile keeps the worker known (forget = false).
+  CAF_REQUIRE_EQUAL(store_state().requeued.size(), 1u);
+  CAF_CHECK_EQUAL(store_state().requeued[0].first, "w1");
+  CAF_CHECK_EQUAL(store_state().requeued[0].second, false);
+}
+
+CAF_TEST(a worker node that goes down loses its in flight jobs) {
+  start_broker();
+  join("w1");
+  store_state().requeued.clear();
+  caf::anon_send_exit(node, caf::exit_reason::kill);
+  consume_messages();
+  CAF_REQUIRE_EQUAL(store_state().requeued.size(), 1u);
+  CAF_CHECK_EQUAL(store_state().requeued[0].first, "w1");
+  CAF_CHECK_EQUAL(store_state().requeued[0].second, true);
+  CAF_CHECK(hub_state().workers.find("w1") == nullptr);
+}
+
+CAF_TEST(known workers that do not rejoin within the grace are requeued) {
+  start_broker({"old1", "old2"});
+  join("old2");
+  store_state().requeued.clear();
+  CAF_CHECK_EQUAL(hub_state().awaiting_rejoin.size(), 1u);
+  advance_time(4s);
+  consume_messages();
+  CAF_CHECK(store_state().requeued.empty());
+  advance_time(1s);
+  consume_messages();
+  CAF_REQUIRE_EQUAL(store_state().requeued.size(), 1u);
+  CAF_CHECK_EQUAL(store_state().requeued[0].first, "old1");
+  CAF_CHECK_EQUAL(store_state().requeued[0].second, true);
+}
+
+CAF_TEST(worker table wakes one idle puller and flags busy ones) {
+  worker_table table;
+  worker_info a;
+  a.worker_id = "a";
+  a.queues = {"q"};
+  auto& ea = table.add(a, node);
+  ea.pull_open = true;
+  ea.claiming = true;
+  worker_info b = a;
+  b.worker_id = "b";
+  auto& eb = table.add(b, sys.spawn(dummy_node));
+  eb.pull_open = true;
+  auto woken = table.wake("q", 1);
+  CAF_CHECK_EQUAL(woken, std::vector<std::string>{"b"});
+  CAF_CHECK(table.find("a")->recheck);
+  CAF_CHECK(table.wake("other", 5).empty());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

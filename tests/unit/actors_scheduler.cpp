@@ -1,0 +1,150 @@
+// The worker node's scheduler: joins, pulls as many jobs as it has idle
+// workers, runs them on the pool and acks their outcomes; outcomes that
+// could not be acked are kept and named as held on the next join.
+#define CAF_SUITE actors.scheduler
+#include "test_config.hpp"
+
+#include <deque>
+
+#include "actors/scheduler.hpp"
+#include "actors/worker.hpp"
+
+using namespace jobstack;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fake_broker_state {
+  std::deque<std::vector<delivery>> pull_replies;
+  std::vector<uint32_t> pulled_slots;
+  std::vector<job_outcome> acked;
+  std::vector<worker_info> joins;
+  bool refuse_acks = false;
+};
+
+broker_actor::behavior_type
+fake_broker(broker_actor::stateful_pointer<fake_broker_state> self) {
+  return {
+    [](submit_atom, job_record job) { return job; },
+    [](get_atom, const std::string&) { return job_record{}; },
+    [=](join_atom, const worker_info& info, const worker_node_actor&) {
+      self->state.joins.push_back(info);
+      return true;
+    },
+    [=](pull_atom, const std::string&,
+        uint32_t slots) -> caf::result<std::vector<delivery>> {
+      auto& st = self->state;
+      st.pulled_slots.push_back(slots);
+      if (st.pull_replies.empty()) // park forever, like an idle broker
+        return self->make_response_promise<std::vector<delivery>>();
+      auto reply = st.pull_replies.front();
+      st.pull_replies.pop_front();
+      return reply;
+    },
+    [=](ack_atom, const std::string&,
+        const std::vector<job_outcome>& xs) -> caf::result<uint32_t> {
+      if (self->state.refuse_acks)
+        return caf::make_error(caf::sec::request_timeout);
+      auto& acked = self->state.acked;
+      acked.insert(acked.end(), xs.begin(), xs.end());
+      return static_cast<uint32_t>(xs.size());
+    },
+    [](tick_atom) {},
+    [](grace_atom) {},
+  };
+}
+
+delivery echo_job(std::string id, std::string payload) {
+  delivery d;
+  d.job_id = std::move(id);
+  d.type = "echo";
+  d.payload = std::move(payload);
+  d.attempt = 1;
+  return d;
+}
+
+struct fixture : test::fixture_base {
+  broker_actor hub;
+  scheduler_actor sched;
+
+  fixture() {
+    hub = sys.spawn(fake_broker);
+    auto registry = std::make_shared<handler_registry>();
+    add_builtin_handlers(*registry);
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    std::vector<worker_actor> pool;
+    for (int i = 0; i < 2; ++i)
+      pool.push_back(sys.spawn(worker, registry, cancel));
+    scheduler_options opts;
+    opts.info.worker_id = "w1";
+    opts.info.queues = {"default"};
+    opts.info.concurrency = 2;
+    opts.tick_interval = 0ms;
+    sched = sys.spawn(scheduler, opts, pool);
+    consume_messages();
+  }
+
+  fake_broker_state& hub_state() {
+    return deref<broker_actor::stateful_base<fake_broker_state>>(hub).state;
+  }
+
+  scheduler_state& sched_state() {
+    return deref<scheduler_actor::stateful_base<scheduler_state>>(sched).state;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(scheduler_tests, fixture)
+
+CAF_TEST(it joins then pulls for every idle worker) {
+  self->send(sched, connect_atom::value, hub);
+  consume_messages();
+  CAF_REQUIRE_EQUAL(hub_state().joins.size(), 1u);
+  CAF_CHECK_EQUAL(hub_state().joins[0].worker_id, "w1");
+  CAF_CHECK_EQUAL(hub_state().pulled_slots, std::vector<uint32_t>{2});
+}
+
+CAF_TEST(pulled jobs run and their outcomes are acked) {
+  hub_state().pull_replies.push_back(
+    {echo_job("J1", R"({"a":1})"), echo_job("J2", "[2]")});
+  self->send(sched, connect_atom::value, hub);
+  consume_messages();
+  auto& acked = hub_state().acked;
+  CAF_REQUIRE_EQUAL(acked.size(), 2u);
+  for (auto& outcome : acked) {
+    CAF_CHECK(outcome.succeeded);
+    CAF_CHECK_EQUAL(outcome.result, outcome.job_id == "J1" ? R"({"a":1})"
+                                                           : "[2]");
+  }
+  // The first to finish asks for one more job; the broker parks that pull,
+  // so the second does not ask again (one open pull per node).
+  CAF_CHECK_EQUAL(hub_state().pulled_slots, (std::vector<uint32_t>{2, 1}));
+  CAF_CHECK(sched_state().running.empty());
+}
+
+CAF_TEST(unacked outcomes are kept and named on the next join) {
+  hub_state().refuse_acks = true;
+  hub_state().pull_replies.push_back({echo_job("J1", "{}")});
+  self->send(sched, connect_atom::value, hub);
+  consume_messages();
+  CAF_CHECK(hub_state().acked.empty());
+  CAF_REQUIRE_EQUAL(sched_state().unacked.size(), 1u);
+  hub_state().refuse_acks = false;
+  self->send(sched, connect_atom::value, hub); // a re-join
+  consume_messages();
+  CAF_REQUIRE_EQUAL(hub_state().joins.size(), 2u);
+  CAF_CHECK_EQUAL(hub_state().joins[1].held_job_ids,
+                  std::vector<std::string>{"J1"});
+  CAF_REQUIRE_EQUAL(hub_state().acked.size(), 1u);
+  CAF_CHECK_EQUAL(hub_state().acked[0].job_id, "J1");
+}
+
+CAF_TEST(a stopping scheduler takes no new work) {
+  self->send(sched, stop_atom::value);
+  self->send(sched, connect_atom::value, hub);
+  consume_messages();
+  CAF_CHECK(hub_state().pulled_slots.empty());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,96 @@
+// Job spec validation: every rule of API.md's job spec, accepted and refused.
+#define CAF_SUITE core.job_spec
+#include <caf/test/unit_test.hpp>
+
+#include <string>
+
+#include "core/job_spec.hpp"
+
+using namespace jobstack;
+
+namespace {
+
+// Parses `body` and returns the error code and field, or "ok".
+std::string verdict(const std::string& body) {
+  auto spec = parse_job_spec(body);
+  if (!spec.error)
+    return "ok";
+  return spec.error->code + ":" + spec.error->field;
+}
+
+} // namespace
+
+CAF_TEST(a minimal spec gets the defaults of API.md) {
+  auto spec = parse_job_spec(R"({"type":"email.send"})");
+  CAF_REQUIRE(!spec.error);
+  CAF_CHECK_EQUAL(spec.job.type, "email.send");
+  CAF_CHECK_EQUAL(spec.job.queue, "default");
+  CAF_CHECK_EQUAL(spec.job.payload, "{}");
+  CAF_CHECK_EQUAL(spec.job.max_attempts, 3);
+  CAF_CHECK_EQUAL(spec.job.timeout_ms, 30000);
+}
+
+CAF_TEST(a full spec keeps every field) {
+  auto spec = parse_job_spec(R"({"type":"a.B:c-d_1","queue":"mail_2-x",
+    "payload":[1,{"k":"v"}],"max_attempts":100,"timeout_ms":86400000})");
+  CAF_REQUIRE(!spec.error);
+  CAF_CHECK_EQUAL(spec.job.queue, "mail_2-x");
+  CAF_CHECK_EQUAL(spec.job.payload, R"([1,{"k":"v"}])");
+  CAF_CHECK_EQUAL(spec.job.max_attempts, 100);
+  CAF_CHECK_EQUAL(spec.job.timeout_ms, 86400000);
+}
+
+CAF_TEST(bodies that are not JSON objects are refused) {
+  CAF_CHECK_EQUAL(verdict("not json"), "invalid_json:");
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x")"), "invalid_json:");
+  CAF_CHECK_EQUAL(verdict("{\"type\":\"\xff\xfe\"}"), "invalid_json:");
+  CAF_CHECK_EQUAL(verdict("[1,2]"), "validation_failed:body");
+  CAF_CHECK_EQUAL(verdict("42"), "validation_failed:body");
+  CAF_CHECK_EQUAL(verdict(""), "invalid_json:");
+}
+
+CAF_TEST(type is required and must match its pattern) {
+  CAF_CHECK_EQUAL(verdict(R"({"payload":{}})"), "validation_failed:type");
+  CAF_CHECK_EQUAL(verdict(R"({"type":""})"), "validation_failed:type");
+  CAF_CHECK_EQUAL(verdict(R"({"type":"a b"})"), "validation_failed:type");
+  CAF_CHECK_EQUAL(verdict(R"({"type":7})"), "validation_failed:type");
+  auto longest = std::string(128, 't');
+  CAF_CHECK_EQUAL(verdict(R"({"type":")" + longest + "\"}"), "ok");
+  CAF_CHECK_EQUAL(verdict(R"({"type":")" + longest + "t\"}"),
+                  "validation_failed:type");
+}
+
+CAF_TEST(queue names are lower case and short) {
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x","queue":"Mail"})"),
+                  "validation_failed:queue");
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x","queue":""})"),
+                  "validation_failed:queue");
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x","queue":")" + std::string(65, 'q')
+                          + "\"}"),
+                  "validation_failed:queue");
+}
+
+CAF_TEST(max_attempts and timeout_ms must be integers in range) {
+  for (auto bad : {"0", "101", "\"3\"", "3.5", "3.0", "-1", "true"})
+    CAF_CHECK_EQUAL(verdict(std::string{R"({"type":"x","max_attempts":)"} + bad
+                            + "}"),
+                    "validation_failed:max_attempts");
+  for (auto bad : {"0", "86400001", "1e3", "18446744073709551615"})
+    CAF_CHECK_EQUAL(verdict(std::string{R"({"type":"x","timeout_ms":)"} + bad
+                            + "}"),
+                    "validation_failed:timeout_ms");
+}
+
+CAF_TEST(unknown fields are refused) {
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x","priority":1})"),
+                  "validation_failed:priority");
+}
+
+CAF_TEST(deep nesting is refused before parsing) {
+  std::string deep(100000, '[');
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x","payload":)" + deep),
+                  "validation_failed:payload");
+  CAF_CHECK_EQUAL(json_nesting_depth(R"({"a":"[[[[","b":[[1]]})"), 3);
+  std::string ok_depth = std::string(60, '[') + std::string(60, ']');
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x","payload":)" + ok_depth + "}"), "ok");
+}
