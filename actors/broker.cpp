@@ -15,7 +15,8 @@
 
 namespace jobstack {
 
-// -- worker_table --------------------------------------------------------------
+// -- worker_table
+// --------------------------------------------------------------
 
 bool worker_entry::serves(const std::string& queue) const {
   auto& qs = info.queues;
@@ -73,7 +74,8 @@ std::vector<std::string> worker_table::ids() const {
   return result;
 }
 
-// -- actor ---------------------------------------------------------------------
+// -- actor
+// ---------------------------------------------------------------------
 
 namespace {
 
@@ -96,9 +98,9 @@ void on_claimed(self_ptr self, const std::string& worker_id,
     // list with nobody to run them. Take them back now.
     if (!deliveries.empty())
       self->request(self->state.store, self->state.options.store_timeout,
-                    requeue_atom::value, worker_id,
-                    std::vector<std::string>{}, true)
-        .then([](uint32_t) {}, [](caf::error&) {});
+                    requeue_atom::value, worker_id, std::vector<std::string>{},
+                    true)
+          .then([](uint32_t) {}, [](caf::error&) {});
     return;
   }
   entry->claiming = false;
@@ -115,18 +117,17 @@ void claim_for(self_ptr self, const std::string& worker_id) {
     return;
   entry->claiming = true;
   entry->recheck = false;
-  self
-    ->request(self->state.store, self->state.options.store_timeout,
-              claim_atom::value, worker_id, entry->info.queues, entry->wanted)
-    .then(
-      [=](std::vector<delivery>& deliveries) {
-        on_claimed(self, worker_id, std::move(deliveries));
-      },
-      [=](caf::error&) {
-        // Redis trouble: stay parked, the tick retries.
-        if (auto* e = self->state.workers.find(worker_id))
-          e->claiming = false;
-      });
+  self->request(self->state.store, self->state.options.store_timeout,
+                claim_atom::value, worker_id, entry->info.queues, entry->wanted)
+      .then(
+          [=](std::vector<delivery>& deliveries) {
+            on_claimed(self, worker_id, std::move(deliveries));
+          },
+          [=](caf::error&) {
+            // Redis trouble: stay parked, the tick retries.
+            if (auto* e = self->state.workers.find(worker_id))
+              e->claiming = false;
+          });
 }
 
 void wake(self_ptr self, const std::string& queue, size_t max) {
@@ -136,20 +137,58 @@ void wake(self_ptr self, const std::string& queue, size_t max) {
 
 void take_back(self_ptr self, const std::string& worker_id,
                std::vector<std::string> held, bool forget, const char* why) {
-  self
-    ->request(self->state.store, self->state.options.store_timeout,
-              requeue_atom::value, worker_id, std::move(held), forget)
-    .then(
-      [=](uint32_t n) {
-        if (n > 0)
-          spdlog::info("broker: returned {} in-flight job(s) of {} ({})", n,
-                       worker_id, why);
-        wake(self, {}, n);
-      },
-      [=](caf::error& err) {
-        spdlog::warn("broker: could not take back jobs of {}: {}", worker_id,
-                     caf::to_string(err));
-      });
+  self->request(self->state.store, self->state.options.store_timeout,
+                requeue_atom::value, worker_id, std::move(held), forget)
+      .then(
+          [=](uint32_t n) {
+            if (n > 0)
+              spdlog::info("broker: returned {} in-flight job(s) of {} ({})", n,
+                           worker_id, why);
+            wake(self, {}, n);
+          },
+          [=](caf::error& err) {
+            spdlog::warn("broker: could not take back jobs of {}: {}",
+                         worker_id, caf::to_string(err));
+          });
+}
+
+// Sends the waiting submits as one batch, unless a batch is at the store
+// already (its reply sends the next one).
+void flush_submits(self_ptr self) {
+  auto& st = self->state;
+  if (st.submitting || st.pending_submits.empty())
+    return;
+  std::vector<pending_submit> batch;
+  auto n = std::min(st.pending_submits.size(), st.options.max_submit_batch);
+  batch.assign(std::make_move_iterator(st.pending_submits.begin()),
+               std::make_move_iterator(st.pending_submits.begin() + n));
+  st.pending_submits.erase(st.pending_submits.begin(),
+                           st.pending_submits.begin() + n);
+  std::vector<job_record> jobs;
+  jobs.reserve(batch.size());
+  for (auto& p : batch)
+    jobs.push_back(p.job);
+  st.submitting = true;
+  self->request(st.store, st.options.store_timeout, submit_atom::value, jobs)
+      .then(
+          [=](const std::vector<bool>& created) mutable {
+            self->state.submitting = false;
+            for (size_t i = 0; i < batch.size(); ++i) {
+              if (i < created.size() && created[i]) {
+                wake(self, batch[i].job.queue, 1);
+                batch[i].promise.deliver(std::move(batch[i].job));
+              } else {
+                batch[i].promise.deliver(caf::make_error(errc::conflict));
+              }
+            }
+            flush_submits(self);
+          },
+          [=](caf::error& err) mutable {
+            self->state.submitting = false;
+            for (auto& p : batch)
+              p.promise.deliver(err);
+            flush_submits(self);
+          });
 }
 
 // Loads the workers a previous server run knew; those that do not re-join
@@ -157,26 +196,26 @@ void take_back(self_ptr self, const std::string& worker_id,
 void load_known_workers(self_ptr self) {
   self->request(self->state.store, self->state.options.store_timeout,
                 known_atom::value)
-    .then(
-      [=](std::vector<std::string>& ids) {
-        self->state.known_loaded = true;
-        for (auto& id : ids)
-          if (self->state.workers.find(id) == nullptr)
-            self->state.awaiting_rejoin.insert(id);
-        if (!self->state.awaiting_rejoin.empty())
-          self->delayed_send(self, self->state.options.worker_grace,
-                             grace_atom::value);
-      },
-      [](caf::error&) {}); // the tick tries again
+      .then(
+          [=](std::vector<std::string>& ids) {
+            self->state.known_loaded = true;
+            for (auto& id : ids)
+              if (self->state.workers.find(id) == nullptr)
+                self->state.awaiting_rejoin.insert(id);
+            if (!self->state.awaiting_rejoin.empty())
+              self->delayed_send(self, self->state.options.worker_grace,
+                                 grace_atom::value);
+          },
+          [](caf::error&) {}); // the tick tries again
 }
 
 void on_tick(self_ptr self) {
   auto& st = self->state;
   ++st.ticks;
   self->request(st.store, st.options.store_timeout, promote_atom::value)
-    .then([=](uint32_t n) { wake(self, {}, n); }, [](caf::error&) {});
+      .then([=](uint32_t n) { wake(self, {}, n); }, [](caf::error&) {});
   auto per_second = std::max<int64_t>(
-    1, 1000 / std::max<int64_t>(1, st.options.tick_interval.count()));
+      1, 1000 / std::max<int64_t>(1, st.options.tick_interval.count()));
   if (st.ticks % per_second == 0) {
     if (!st.known_loaded)
       load_known_workers(self);
@@ -214,80 +253,72 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
   if (options.tick_interval.count() > 0)
     self->send(self, tick_atom::value);
   return {
-    [=](submit_atom, job_record& job) -> caf::result<job_record> {
-      auto rp = self->make_response_promise<job_record>();
-      self
-        ->request(self->state.store, self->state.options.store_timeout,
-                  submit_atom::value, std::move(job))
-        .then(
-          [=](job_record& stored) mutable {
-            wake(self, stored.queue, 1);
-            rp.deliver(std::move(stored));
-          },
-          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
-    },
-    [=](get_atom, const std::string& id) {
-      return self->delegate(self->state.store, get_atom::value, id);
-    },
-    [=](join_atom, worker_info& info,
-        worker_node_actor& handle) -> caf::result<bool> {
-      auto id = info.worker_id;
-      if (id.empty() || info.queues.empty() || !handle)
-        return caf::make_error(errc::invalid,
-                               std::string{"worker id and queues required"});
-      auto held = info.held_job_ids;
-      if (auto* old = self->state.workers.find(id))
-        answer_pull(*old, {});
-      self->monitor(handle);
-      self->state.workers.add(std::move(info), std::move(handle));
-      self->state.awaiting_rejoin.erase(id);
-      spdlog::info("broker: worker node {} joined", id);
-      auto rp = self->make_response_promise<bool>();
-      self->request(self->state.store, self->state.options.store_timeout,
-                    join_atom::value, id)
-        .then([](bool) {}, [](caf::error&) {});
-      // Jobs on its in-flight list that it no longer holds (e.g. claimed
-      // while the link was down) go back to the ready stacks.
-      self
-        ->request(self->state.store, self->state.options.store_timeout,
-                  requeue_atom::value, id, std::move(held), false)
-        .then(
-          [=](uint32_t n) mutable {
-            if (n > 0)
-              wake(self, {}, n);
-            rp.deliver(true);
-          },
-          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
-    },
-    [=](pull_atom, const std::string& worker_id,
-        uint32_t free_slots) -> caf::result<std::vector<delivery>> {
-      auto* entry = self->state.workers.find(worker_id);
-      if (entry == nullptr)
-        return caf::make_error(errc::unknown_worker, worker_id);
-      answer_pull(*entry, {}); // at most one open pull per node
-      entry->pull = self->make_response_promise<std::vector<delivery>>();
-      entry->pull_open = true;
-      entry->wanted = std::max<uint32_t>(1, free_slots);
-      entry->pull_since = std::chrono::steady_clock::now();
-      auto rp = entry->pull;
-      claim_for(self, worker_id);
-      return rp;
-    },
-    [=](ack_atom, const std::string& worker_id,
-        std::vector<job_outcome>& outcomes) {
-      return self->delegate(self->state.store, ack_atom::value, worker_id,
-                            std::move(outcomes));
-    },
-    [=](tick_atom) { on_tick(self); },
-    [=](grace_atom) {
-      auto waiting = std::move(self->state.awaiting_rejoin);
-      self->state.awaiting_rejoin.clear();
-      for (auto& id : waiting)
-        if (self->state.workers.find(id) == nullptr)
-          take_back(self, id, {}, true, "did not re-join after restart");
-    },
+      [=](submit_atom, job_record& job) -> caf::result<job_record> {
+        auto rp = self->make_response_promise<job_record>();
+        self->state.pending_submits.push_back({std::move(job), rp});
+        flush_submits(self);
+        return rp;
+      },
+      [=](get_atom, const std::string& id) {
+        return self->delegate(self->state.store, get_atom::value, id);
+      },
+      [=](join_atom, worker_info& info,
+          worker_node_actor& handle) -> caf::result<bool> {
+        auto id = info.worker_id;
+        if (id.empty() || info.queues.empty() || !handle)
+          return caf::make_error(errc::invalid,
+                                 std::string{"worker id and queues required"});
+        auto held = info.held_job_ids;
+        if (auto* old = self->state.workers.find(id))
+          answer_pull(*old, {});
+        self->monitor(handle);
+        self->state.workers.add(std::move(info), std::move(handle));
+        self->state.awaiting_rejoin.erase(id);
+        spdlog::info("broker: worker node {} joined", id);
+        auto rp = self->make_response_promise<bool>();
+        self->request(self->state.store, self->state.options.store_timeout,
+                      join_atom::value, id)
+            .then([](bool) {}, [](caf::error&) {});
+        // Jobs on its in-flight list that it no longer holds (e.g. claimed
+        // while the link was down) go back to the ready stacks.
+        self->request(self->state.store, self->state.options.store_timeout,
+                      requeue_atom::value, id, std::move(held), false)
+            .then(
+                [=](uint32_t n) mutable {
+                  if (n > 0)
+                    wake(self, {}, n);
+                  rp.deliver(true);
+                },
+                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
+      },
+      [=](pull_atom, const std::string& worker_id,
+          uint32_t free_slots) -> caf::result<std::vector<delivery>> {
+        auto* entry = self->state.workers.find(worker_id);
+        if (entry == nullptr)
+          return caf::make_error(errc::unknown_worker, worker_id);
+        answer_pull(*entry, {}); // at most one open pull per node
+        entry->pull = self->make_response_promise<std::vector<delivery>>();
+        entry->pull_open = true;
+        entry->wanted = std::max<uint32_t>(1, free_slots);
+        entry->pull_since = std::chrono::steady_clock::now();
+        auto rp = entry->pull;
+        claim_for(self, worker_id);
+        return rp;
+      },
+      [=](ack_atom, const std::string& worker_id,
+          std::vector<job_outcome>& outcomes) {
+        return self->delegate(self->state.store, ack_atom::value, worker_id,
+                              std::move(outcomes));
+      },
+      [=](tick_atom) { on_tick(self); },
+      [=](grace_atom) {
+        auto waiting = std::move(self->state.awaiting_rejoin);
+        self->state.awaiting_rejoin.clear();
+        for (auto& id : waiting)
+          if (self->state.workers.find(id) == nullptr)
+            take_back(self, id, {}, true, "did not re-join after restart");
+      },
   };
 }
 

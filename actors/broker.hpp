@@ -32,6 +32,8 @@ struct broker_options {
   /// Period of the promote/recheck tick; 0 = no self-driven tick (tests
   /// send tick_atom themselves).
   std::chrono::milliseconds tick_interval{100};
+  /// Most jobs written in one store round trip.
+  size_t max_submit_batch = 1000;
   /// Timeout of each request to the store.
   std::chrono::milliseconds store_timeout{4000};
 };
@@ -42,9 +44,9 @@ struct worker_entry {
   worker_node_actor handle;
   caf::typed_response_promise<std::vector<delivery>> pull;
   bool pull_open = false;
-  uint32_t wanted = 0;      ///< free slots of the open pull
-  bool claiming = false;    ///< a claim for this worker is at the store
-  bool recheck = false;     ///< work arrived while claiming: claim again
+  uint32_t wanted = 0;   ///< free slots of the open pull
+  bool claiming = false; ///< a claim for this worker is at the store
+  bool recheck = false;  ///< work arrived while claiming: claim again
   std::chrono::steady_clock::time_point pull_since{};
 
   bool serves(const std::string& queue) const;
@@ -71,8 +73,18 @@ private:
   std::map<caf::actor_addr, std::string> by_handle_;
 };
 
+/// A submitted job waiting for its turn at the store.
+struct pending_submit {
+  job_record job;
+  caf::typed_response_promise<job_record> promise;
+};
+
 struct broker_state {
   store_actor store;
+  /// New jobs wait here while a batch is at the store, then go together:
+  /// one Redis round trip per batch, not per job, under load.
+  std::vector<pending_submit> pending_submits;
+  bool submitting = false;
   broker_options options;
   worker_table workers;
   /// Workers known from before this server started that have not re-joined.

@@ -46,27 +46,31 @@ ingress_actor::behavior_type
 ingress(ingress_actor::stateful_pointer<ingress_state> self,
         broker_actor broker, ingress_options options) {
   return {
-    [=](create_atom, job_record& job, const reply_sink& sink) {
-      stamp_new_job(job, now_us());
-      self->request(broker, options.broker_timeout, submit_atom::value,
-                    std::move(job))
-        .then(
-          [=](const job_record& stored) {
-            auto reply = job_reply(201, stored);
-            reply.headers.emplace_back("Location", "/v1/jobs/" + stored.id);
-            sink.deliver(std::move(reply));
-          },
-          [=](caf::error& err) {
-            spdlog::warn("ingress: create failed: {}", caf::to_string(err));
-            sink.deliver(error_to_reply(err));
-          });
-    },
-    [=](get_atom, const std::string& id, const reply_sink& sink) {
-      self->request(broker, options.broker_timeout, get_atom::value, id)
-        .then(
-          [=](const job_record& job) { sink.deliver(job_reply(200, job)); },
-          [=](caf::error& err) { sink.deliver(error_to_reply(err)); });
-    },
+      [=](create_atom, job_record& job, const reply_sink& sink) {
+        stamp_new_job(job, now_us());
+        self->request(broker, options.broker_timeout, submit_atom::value,
+                      std::move(job))
+            .then(
+                [=](const job_record& stored) {
+                  auto reply = job_reply(201, stored);
+                  reply.headers.emplace_back("Location",
+                                             "/v1/jobs/" + stored.id);
+                  sink.deliver(std::move(reply));
+                },
+                [=](caf::error& err) {
+                  spdlog::warn("ingress: create failed: {}",
+                               caf::to_string(err));
+                  sink.deliver(error_to_reply(err));
+                });
+      },
+      [=](get_atom, const std::string& id, const reply_sink& sink) {
+        self->request(broker, options.broker_timeout, get_atom::value, id)
+            .then(
+                [=](const job_record& job) {
+                  sink.deliver(job_reply(200, job));
+                },
+                [=](caf::error& err) { sink.deliver(error_to_reply(err)); });
+      },
   };
 }
 

@@ -50,9 +50,9 @@ void dispatch(self_ptr self, delivery job) {
   st.idle.pop_back();
   st.running.emplace(job.job_id, job);
   self->request(w, caf::infinite, run_atom::value, std::move(job))
-    .then([=](job_outcome& outcome) {
-      on_finished(self, w, std::move(outcome));
-    });
+      .then([=](job_outcome& outcome) {
+        on_finished(self, w, std::move(outcome));
+      });
 }
 
 void on_pulled(self_ptr self, std::vector<delivery> jobs) {
@@ -74,10 +74,12 @@ void pull_more(self_ptr self) {
     return;
   st.pulling = true;
   auto slots = static_cast<uint32_t>(st.idle.size());
-  self
-    ->request(st.broker, st.options.pull_timeout, pull_atom::value,
-              st.options.info.worker_id, slots)
-    .then([=](std::vector<delivery>& jobs) { on_pulled(self, std::move(jobs)); },
+  self->request(st.broker, st.options.pull_timeout, pull_atom::value,
+                st.options.info.worker_id, slots)
+      .then(
+          [=](std::vector<delivery>& jobs) {
+            on_pulled(self, std::move(jobs));
+          },
           [=](caf::error& err) {
             self->state.pulling = false;
             spdlog::warn("scheduler: pull failed: {}", caf::to_string(err));
@@ -95,22 +97,21 @@ void flush_acks(self_ptr self) {
   st.acking = true;
   auto batch = std::move(st.unacked);
   st.unacked.clear();
-  self
-    ->request(st.broker, st.options.ack_timeout, ack_atom::value,
-              st.options.info.worker_id, batch)
-    .then(
-      [=](uint32_t) {
-        self->state.acking = false;
-        flush_acks(self);
-      },
-      [=](caf::error& err) {
-        // Keep the outcomes; they are sent again after the next (re)join.
-        auto& s = self->state;
-        s.acking = false;
-        s.unacked.insert(s.unacked.begin(), batch.begin(), batch.end());
-        spdlog::warn("scheduler: ack of {} outcome(s) failed: {}", batch.size(),
-                     caf::to_string(err));
-      });
+  self->request(st.broker, st.options.ack_timeout, ack_atom::value,
+                st.options.info.worker_id, batch)
+      .then(
+          [=](uint32_t) {
+            self->state.acking = false;
+            flush_acks(self);
+          },
+          [=](caf::error& err) {
+            // Keep the outcomes; they are sent again after the next (re)join.
+            auto& s = self->state;
+            s.acking = false;
+            s.unacked.insert(s.unacked.begin(), batch.begin(), batch.end());
+            spdlog::warn("scheduler: ack of {} outcome(s) failed: {}",
+                         batch.size(), caf::to_string(err));
+          });
 }
 
 void join(self_ptr self, broker_actor broker) {
@@ -123,23 +124,22 @@ void join(self_ptr self, broker_actor broker) {
   st.joining = true;
   auto info = st.options.info;
   info.held_job_ids = st.held_job_ids();
-  self
-    ->request(broker, st.options.ack_timeout, join_atom::value, std::move(info),
-              caf::actor_cast<worker_node_actor>(self))
-    .then(
-      [=](bool) {
-        self->state.joining = false;
-        self->state.joined = true;
-        spdlog::info("scheduler: joined broker at {} as {}",
-                     self->state.options.broker_label,
-                     self->state.options.info.worker_id);
-        flush_acks(self);
-        pull_more(self);
-      },
-      [=](caf::error& err) {
-        self->state.joining = false;
-        spdlog::warn("scheduler: join failed: {}", caf::to_string(err));
-      });
+  self->request(broker, st.options.ack_timeout, join_atom::value,
+                std::move(info), caf::actor_cast<worker_node_actor>(self))
+      .then(
+          [=](bool) {
+            self->state.joining = false;
+            self->state.joined = true;
+            spdlog::info("scheduler: joined broker at {} as {}",
+                         self->state.options.broker_label,
+                         self->state.options.info.worker_id);
+            flush_acks(self);
+            pull_more(self);
+          },
+          [=](caf::error& err) {
+            self->state.joining = false;
+            spdlog::warn("scheduler: join failed: {}", caf::to_string(err));
+          });
 }
 
 } // namespace
@@ -151,7 +151,8 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
   self->state.idle = std::move(workers);
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source == self->state.broker.address()) {
-      spdlog::warn("scheduler: lost the broker ({})", caf::to_string(dm.reason));
+      spdlog::warn("scheduler: lost the broker ({})",
+                   caf::to_string(dm.reason));
       lose_broker(self);
     }
   });
@@ -159,25 +160,27 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
     self->delayed_send(self, self->state.options.tick_interval,
                        tick_atom::value);
   return {
-    [=](status_atom) {
-      auto& st = self->state;
-      return static_cast<uint32_t>(st.running.size() + st.unacked.size());
-    },
-    [=](connect_atom, broker_actor& broker) { join(self, std::move(broker)); },
-    [=](stop_atom) {
-      self->state.stopping = true;
-      spdlog::info("scheduler: stopping: taking no new jobs, {} running",
-                   self->state.running.size());
-    },
-    [=](tick_atom) {
-      auto& st = self->state;
-      if (st.broker && !st.joined && !st.joining)
-        join(self, st.broker);
-      flush_acks(self);
-      pull_more(self);
-      if (st.options.tick_interval.count() > 0)
-        self->delayed_send(self, st.options.tick_interval, tick_atom::value);
-    },
+      [=](status_atom) {
+        auto& st = self->state;
+        return static_cast<uint32_t>(st.running.size() + st.unacked.size());
+      },
+      [=](connect_atom, broker_actor& broker) {
+        join(self, std::move(broker));
+      },
+      [=](stop_atom) {
+        self->state.stopping = true;
+        spdlog::info("scheduler: stopping: taking no new jobs, {} running",
+                     self->state.running.size());
+      },
+      [=](tick_atom) {
+        auto& st = self->state;
+        if (st.broker && !st.joined && !st.joining)
+          join(self, st.broker);
+        flush_acks(self);
+        pull_more(self);
+        if (st.options.tick_interval.count() > 0)
+          self->delayed_send(self, st.options.tick_interval, tick_atom::value);
+      },
   };
 }
 

@@ -1,9 +1,11 @@
-// The store actor; see store.hpp. Each handler is one job_store call; a
-// Redis failure becomes errc::unavailable (nothing was written).
+// The store actor; see store.hpp. Each handler posts one job_store call to
+// the store's thread; a Redis failure becomes errc::unavailable (nothing
+// was written).
 #include "actors/store.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include "actors/blocking.hpp"
 #include "core/time.hpp"
 #include "messages/errors.hpp"
 
@@ -11,9 +13,9 @@ namespace jobstack {
 
 namespace {
 
-// Runs `f`, turning Redis failures into an `unavailable` error reply.
+// Runs `f`, turning Redis failures into an `unavailable` error.
 template <class T, class F>
-caf::result<T> guarded(const char* what, F f) {
+caf::expected<T> guarded(const char* what, F f) {
   try {
     return f();
   } catch (const redis_error& e) {
@@ -22,73 +24,98 @@ caf::result<T> guarded(const char* what, F f) {
   }
 }
 
+uint32_t count_applied(const std::vector<bool>& applied,
+                       const std::vector<job_outcome>& outcomes,
+                       const std::string& worker_id) {
+  uint32_t n = 0;
+  for (size_t i = 0; i < applied.size(); ++i) {
+    if (applied[i])
+      ++n;
+    else
+      spdlog::info("store: refused stale ack of job {} attempt {} from {}",
+                   outcomes[i].job_id, outcomes[i].attempt, worker_id);
+  }
+  return n;
+}
+
 } // namespace
 
-store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self,
-                                 store_options options) {
-  self->state.db = std::make_unique<job_store>(std::move(options));
-  try {
-    self->state.db->connect();
-  } catch (const redis_error& e) {
-    spdlog::warn("store: {} (will retry on first use)", e.what());
-  }
-  auto& db = *self->state.db;
+store_actor::behavior_type
+store(store_actor::stateful_pointer<store_state> self, store_options options) {
+  auto db = std::make_shared<job_store>(std::move(options));
+  self->state.db = db;
+  self->state.exec = std::make_unique<blocking_executor>();
+  self->state.exec->post([db] {
+    try {
+      db->connect();
+    } catch (const redis_error& e) {
+      spdlog::warn("store: {} (will retry on first use)", e.what());
+    }
+  });
+  auto& exec = *self->state.exec;
   return {
-    [&db](submit_atom, job_record job) -> caf::result<job_record> {
-      return guarded<job_record>("submit", [&]() -> caf::result<job_record> {
-        if (!db.create(job))
-          return caf::make_error(errc::conflict, std::string{"job id exists"});
-        return job;
-      });
-    },
-    [&db](get_atom, const std::string& id) -> caf::result<job_record> {
-      return guarded<job_record>("get", [&]() -> caf::result<job_record> {
-        auto job = db.find(id);
-        if (!job)
-          return caf::make_error(errc::not_found);
-        return std::move(*job);
-      });
-    },
-    [&db](claim_atom, const std::string& worker_id,
-          const std::vector<std::string>& queues,
-          uint32_t max) -> caf::result<std::vector<delivery>> {
-      return guarded<std::vector<delivery>>("claim",
-                     [&] { return db.claim(worker_id, queues, max, now_us()); });
-    },
-    [&db](ack_atom, const std::string& worker_id,
-          const std::vector<job_outcome>& outcomes) -> caf::result<uint32_t> {
-      return guarded<uint32_t>("ack", [&] {
-        auto applied = db.ack(worker_id, outcomes, now_us());
-        uint32_t n = 0;
-        for (size_t i = 0; i < applied.size(); ++i) {
-          if (applied[i])
-            ++n;
-          else
-            spdlog::info("store: refused stale ack of job {} attempt {} from {}",
-                         outcomes[i].job_id, outcomes[i].attempt, worker_id);
-        }
-        return n;
-      });
-    },
-    [&db](requeue_atom, const std::string& worker_id,
-          const std::vector<std::string>& held,
-          bool forget) -> caf::result<uint32_t> {
-      return guarded<uint32_t>("requeue", [&] {
-        return db.requeue(worker_id, held, forget, now_us());
-      });
-    },
-    [&db](join_atom, const std::string& worker_id) -> caf::result<bool> {
-      return guarded<bool>("join", [&] {
-        db.remember_worker(worker_id, now_us());
-        return true;
-      });
-    },
-    [&db](known_atom) -> caf::result<std::vector<std::string>> {
-      return guarded<std::vector<std::string>>("known", [&] { return db.known_workers(); });
-    },
-    [&db](promote_atom) -> caf::result<uint32_t> {
-      return guarded<uint32_t>("promote", [&] { return db.promote_due(now_us(), 1000); });
-    },
+      [=, &exec](submit_atom, std::vector<job_record>& jobs) {
+        return run_blocking<std::vector<bool>>(self, exec, [=] {
+          return guarded<std::vector<bool>>(
+              "submit", [&] { return db->create_many(jobs); });
+        });
+      },
+      [=, &exec](get_atom, const std::string& id) {
+        return run_blocking<job_record>(self, exec, [=] {
+          return guarded<job_record>("get", [&]() -> caf::expected<job_record> {
+            auto job = db->find(id);
+            if (!job)
+              return caf::make_error(errc::not_found);
+            return std::move(*job);
+          });
+        });
+      },
+      [=, &exec](claim_atom, const std::string& worker_id,
+                 const std::vector<std::string>& queues, uint32_t max) {
+        return run_blocking<std::vector<delivery>>(self, exec, [=] {
+          return guarded<std::vector<delivery>>("claim", [&] {
+            return db->claim(worker_id, queues, max, now_us());
+          });
+        });
+      },
+      [=, &exec](ack_atom, const std::string& worker_id,
+                 const std::vector<job_outcome>& outcomes) {
+        return run_blocking<uint32_t>(self, exec, [=] {
+          return guarded<uint32_t>("ack", [&] {
+            auto applied = db->ack(worker_id, outcomes, now_us());
+            return count_applied(applied, outcomes, worker_id);
+          });
+        });
+      },
+      [=, &exec](requeue_atom, const std::string& worker_id,
+                 const std::vector<std::string>& held, bool forget) {
+        return run_blocking<uint32_t>(self, exec, [=] {
+          return guarded<uint32_t>("requeue", [&] {
+            return db->requeue(worker_id, held, forget, now_us());
+          });
+        });
+      },
+      [=, &exec](join_atom, const std::string& worker_id) {
+        return run_blocking<bool>(self, exec, [=] {
+          return guarded<bool>("join", [&] {
+            db->remember_worker(worker_id, now_us());
+            return true;
+          });
+        });
+      },
+      [=, &exec](known_atom) {
+        return run_blocking<std::vector<std::string>>(self, exec, [=] {
+          return guarded<std::vector<std::string>>(
+              "known", [&] { return db->known_workers(); });
+        });
+      },
+      [=, &exec](promote_atom) {
+        return run_blocking<uint32_t>(self, exec, [=] {
+          return guarded<uint32_t>(
+              "promote", [&] { return db->promote_due(now_us(), 1000); });
+        });
+      },
+      [](completion& done) { done.run(); },
   };
 }
 

@@ -1,7 +1,8 @@
-// The store: a detached actor (its own thread) that owns the Redis
-// connection and runs job_store operations, so blocking Redis I/O never
-// runs on CAF's scheduler threads. Spawned by the server node for the
-// broker, which is the only actor that sends to it.
+// The store: owns the Redis connection and runs job_store operations on a
+// thread of its own (a blocking_executor), so blocking Redis I/O never runs
+// on CAF's scheduler threads. Operations run one at a time in arrival
+// order. Spawned by the server node for the broker, the only actor that
+// sends to it.
 #pragma once
 
 #include <caf/stateful_actor.hpp>
@@ -9,17 +10,19 @@
 
 #include <memory>
 
+#include "core/blocking_executor.hpp"
 #include "messages/store.hpp"
 #include "store/job_store.hpp"
 
 namespace jobstack {
 
 struct store_state {
-  std::unique_ptr<job_store> db;
+  std::shared_ptr<job_store> db; ///< used on exec's thread only
+  std::unique_ptr<blocking_executor> exec;
   static inline const char* name = "store";
 };
 
-store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self,
-                                 store_options options);
+store_actor::behavior_type
+store(store_actor::stateful_pointer<store_state> self, store_options options);
 
 } // namespace jobstack

@@ -1,6 +1,6 @@
-// A worker: runs one job attempt at a time with the registered handler.
-// Detached (its own thread), because handlers may block. The scheduler of
-// a worker node spawns `concurrency` of them and feeds them deliveries.
+// A worker: runs one job attempt at a time with the registered handler, on
+// a thread of its own (handlers may block). The scheduler of a worker node
+// spawns `concurrency` of them and feeds them deliveries.
 #pragma once
 
 #include <caf/stateful_actor.hpp>
@@ -9,12 +9,14 @@
 #include <atomic>
 #include <memory>
 
+#include "core/blocking_executor.hpp"
 #include "core/handlers.hpp"
 #include "messages/worker_node.hpp"
 
 namespace jobstack {
 
 struct worker_state {
+  std::unique_ptr<blocking_executor> exec;
   static inline const char* name = "worker";
 };
 

@@ -48,9 +48,9 @@ json fail_handler(const json& payload, handler_context&) {
 json flaky_handler(const json& payload, handler_context& ctx) {
   auto fail_times = int_field(payload, "fail_times");
   if (ctx.job().attempt <= fail_times)
-    throw std::runtime_error("flaky: attempt " + std::to_string(ctx.job().attempt)
-                             + " of " + std::to_string(fail_times)
-                             + " planned failures");
+    throw std::runtime_error(
+        "flaky: attempt " + std::to_string(ctx.job().attempt) + " of "
+        + std::to_string(fail_times) + " planned failures");
   return json{{"attempts", ctx.job().attempt}};
 }
 
@@ -67,9 +67,8 @@ job_outcome failed(const delivery& job, std::string error, bool retryable) {
 } // namespace
 
 void add_builtin_handlers(handler_registry& registry) {
-  registry.add("echo", [](const json& payload, handler_context&) {
-    return payload;
-  });
+  registry.add("echo",
+               [](const json& payload, handler_context&) { return payload; });
   registry.add("sleep", sleep_handler);
   registry.add("fail", fail_handler);
   registry.add("flaky", flaky_handler);

@@ -31,7 +31,7 @@ namespace jobstack {
 class handler_context {
 public:
   handler_context(const delivery& job, const std::atomic<bool>& cancel_flag)
-    : job_(job), cancel_flag_(cancel_flag) {
+      : job_(job), cancel_flag_(cancel_flag) {
     // nop
   }
 
@@ -59,7 +59,7 @@ struct permanent_error : std::runtime_error {
 };
 
 using handler_fn
-  = std::function<nlohmann::json(const nlohmann::json&, handler_context&)>;
+    = std::function<nlohmann::json(const nlohmann::json&, handler_context&)>;
 
 class handler_registry {
 public:

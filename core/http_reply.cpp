@@ -14,7 +14,7 @@ http_reply error_reply(int status, const std::string& code,
   reply.status = status;
   // Replace invalid UTF-8 (e.g. echoed input) instead of throwing.
   reply.body = nlohmann::json{{"error", error}}.dump(
-    -1, ' ', false, nlohmann::json::error_handler_t::replace);
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
   return reply;
 }
 

@@ -10,8 +10,8 @@ namespace jobstack {
 
 void setup_logging(const std::string& level, const std::string& node_name) {
   static const char* names[] = {"trace", "debug", "info", "warn", "error"};
-  auto known = std::find(std::begin(names), std::end(names), level)
-               != std::end(names);
+  auto known
+      = std::find(std::begin(names), std::end(names), level) != std::end(names);
   if (!known)
     throw settings_error("log level '" + level
                          + "' is not one of trace, debug, info, warn, error");

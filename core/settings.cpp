@@ -14,11 +14,15 @@ namespace jobstack {
 
 node_config::node_config(std::string program, std::string summary,
                          std::vector<const setting*> settings)
-  : program_(std::move(program)),
-    summary_(std::move(summary)),
-    settings_(std::move(settings)) {
+    : program_(std::move(program)), summary_(std::move(summary)),
+      settings_(std::move(settings)) {
   load<caf::io::middleman>();
   register_message_types(*this);
+  // The same values as config/caf-application.conf, so nodes started from
+  // another directory still agree on the heartbeat (a mismatch drops
+  // healthy peers) and still notice hung peers.
+  set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds{1}});
+  set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{3}});
   for (auto* s : settings_) {
     std::string key = s->key;
     auto dot = key.find('.');
@@ -28,7 +32,7 @@ node_config::node_config(std::string program, std::string summary,
                        + ")";
     // Declared as strings so we, not CAF, check the values.
     opt_group{custom_options_, key.substr(0, dot)}.add<std::string>(
-      key.substr(dot + 1), help);
+        key.substr(dot + 1), help);
   }
 }
 
@@ -63,9 +67,11 @@ bool parse_node_config(node_config& cfg, int argc, char** argv) {
 
 settings_reader::settings_reader(const caf::actor_system_config& cfg,
                                  env_lookup env)
-  : cfg_(cfg), env_(std::move(env)) {
+    : cfg_(cfg), env_(std::move(env)) {
   if (!env_)
-    env_ = [](const char* name) -> const char* { return std::getenv(name); };
+    env_ = [](const char* name) -> const char* {
+      return std::getenv(name);
+    };
 }
 
 std::string settings_reader::source_of(const setting& s,

@@ -43,11 +43,11 @@ inline const setting broker_host{"broker.host", "CSC_BROKER_HOST", "127.0.0.1",
 inline const setting broker_port{"broker.port", "CSC_BROKER_PORT", "4242",
                                  "CAF port the broker is published on"};
 inline const setting worker_grace{
-  "broker.worker_grace_ms", "CSC_WORKER_GRACE_MS", "15000",
-  "after a server start, ms known workers have to re-join before their "
-  "in-flight jobs are requeued"};
-inline const setting redis_host{"redis.hostname", "REDIS_HOSTNAME",
-                                "127.0.0.1", "Redis host"};
+    "broker.worker_grace_ms", "CSC_WORKER_GRACE_MS", "15000",
+    "after a server start, ms known workers have to re-join before their "
+    "in-flight jobs are requeued"};
+inline const setting redis_host{"redis.hostname", "REDIS_HOSTNAME", "127.0.0.1",
+                                "Redis host"};
 inline const setting redis_port{"redis.port", "REDIS_PORT", "6379",
                                 "Redis port"};
 inline const setting redis_password{"redis.password", "REDIS_PASSWORD", "",
@@ -60,16 +60,17 @@ inline const setting backoff_base{"jobs.backoff_ms", "CSC_BACKOFF_MS", "500",
 inline const setting backoff_cap{"jobs.backoff_cap_ms", "CSC_BACKOFF_CAP_MS",
                                  "60000", "retry backoff cap (ms)"};
 inline const setting concurrency{"worker.concurrency", "CSC_WORKER_CONCURRENCY",
-                                 "", "jobs this node runs at once (default: "
-                                     "number of cores)"};
+                                 "",
+                                 "jobs this node runs at once (default: "
+                                 "number of cores)"};
 inline const setting queues{"worker.queues", "CSC_QUEUES", "default",
                             "comma-separated queues this node serves"};
 inline const setting worker_id{"worker.id", "CSC_WORKER_ID", "",
                                "stable id of this worker node (default: "
                                "host-pid)"};
-inline const setting drain_timeout{
-  "worker.drain_timeout_ms", "CSC_DRAIN_TIMEOUT_MS", "10000",
-  "on SIGTERM, ms running jobs get to finish"};
+inline const setting drain_timeout{"worker.drain_timeout_ms",
+                                   "CSC_DRAIN_TIMEOUT_MS", "10000",
+                                   "on SIGTERM, ms running jobs get to finish"};
 inline const setting log_level{"log.level", "CSC_LOG_LEVEL", "info",
                                "trace, debug, info, warn or error"};
 } // namespace settings

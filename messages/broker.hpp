@@ -17,24 +17,24 @@
 namespace jobstack {
 
 using broker_actor = caf::typed_actor<
-  caf::replies_to<submit_atom, job_record>::with<job_record>,
-  caf::replies_to<get_atom, std::string>::with<job_record>,
-  // A worker node joins (or re-joins after a reconnect).
-  caf::replies_to<join_atom, worker_info, worker_node_actor>::with<bool>,
-  // worker id, free slots: replies with 0..n deliveries, possibly after a
-  // wait (long poll) when no job is ready.
-  caf::replies_to<pull_atom, std::string, uint32_t>::with<
-    std::vector<delivery>>,
-  // worker id, outcomes: replies how many were applied (others were stale).
-  caf::replies_to<ack_atom, std::string, std::vector<job_outcome>>::with<
-    uint32_t>,
-  caf::reacts_to<tick_atom>, // periodic duties, self-sent
-  caf::reacts_to<grace_atom>>; // end of the post-restart grace period
+    caf::replies_to<submit_atom, job_record>::with<job_record>,
+    caf::replies_to<get_atom, std::string>::with<job_record>,
+    // A worker node joins (or re-joins after a reconnect).
+    caf::replies_to<join_atom, worker_info, worker_node_actor>::with<bool>,
+    // worker id, free slots: replies with 0..n deliveries, possibly after a
+    // wait (long poll) when no job is ready.
+    caf::replies_to<pull_atom, std::string,
+                    uint32_t>::with<std::vector<delivery>>,
+    // worker id, outcomes: replies how many were applied (others were stale).
+    caf::replies_to<ack_atom, std::string,
+                    std::vector<job_outcome>>::with<uint32_t>,
+    caf::reacts_to<tick_atom>,   // periodic duties, self-sent
+    caf::reacts_to<grace_atom>>; // end of the post-restart grace period
 
 /// The scheduler of a worker node: the broker-facing face plus local control.
 using scheduler_actor = worker_node_actor::extend<
-  caf::reacts_to<connect_atom, broker_actor>, // (re)joined broker
-  caf::reacts_to<stop_atom>,                  // graceful stop: take no work
-  caf::reacts_to<tick_atom>>;
+    caf::reacts_to<connect_atom, broker_actor>, // (re)joined broker
+    caf::reacts_to<stop_atom>,                  // graceful stop: take no work
+    caf::reacts_to<tick_atom>>;
 
 } // namespace jobstack

@@ -15,7 +15,7 @@ enum class errc : uint8_t {
   unavailable, ///< Redis unreachable or the broker not ready; nothing written
   conflict,    ///< the job's state forbids the action
   unknown_worker, ///< a worker that has not joined (or was dropped) asked
-  invalid,     ///< a request the receiver cannot accept
+  invalid,        ///< a request the receiver cannot accept
 };
 
 std::string to_string(errc x);

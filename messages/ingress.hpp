@@ -21,9 +21,9 @@ struct reply_sink {
   reply_fn deliver;
 };
 
-using ingress_actor = caf::typed_actor<
-  caf::reacts_to<create_atom, job_record, reply_sink>,
-  caf::reacts_to<get_atom, std::string, reply_sink>>;
+using ingress_actor
+    = caf::typed_actor<caf::reacts_to<create_atom, job_record, reply_sink>,
+                       caf::reacts_to<get_atom, std::string, reply_sink>>;
 
 } // namespace jobstack
 

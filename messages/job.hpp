@@ -43,10 +43,10 @@ struct job_record {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_record& x) {
-  return f(caf::meta::type_name("job_record"), x.id, x.queue, x.type,
-           x.payload, x.status, x.attempts, x.max_attempts, x.timeout_ms,
-           x.created_at, x.updated_at, x.run_at, x.started_at, x.finished_at,
-           x.result, x.last_error, x.worker);
+  return f(caf::meta::type_name("job_record"), x.id, x.queue, x.type, x.payload,
+           x.status, x.attempts, x.max_attempts, x.timeout_ms, x.created_at,
+           x.updated_at, x.run_at, x.started_at, x.finished_at, x.result,
+           x.last_error, x.worker);
 }
 
 /// One attempt of a job, handed to a worker node. `attempt` is the job's

@@ -14,32 +14,34 @@ namespace jobstack {
 
 std::string to_string(errc x) {
   switch (x) {
-    case errc::none:
-      return "none";
-    case errc::not_found:
-      return "not_found";
-    case errc::unavailable:
-      return "unavailable";
-    case errc::conflict:
-      return "conflict";
-    case errc::unknown_worker:
-      return "unknown_worker";
-    case errc::invalid:
-      return "invalid";
+  case errc::none:
+    return "none";
+  case errc::not_found:
+    return "not_found";
+  case errc::unavailable:
+    return "unavailable";
+  case errc::conflict:
+    return "conflict";
+  case errc::unknown_worker:
+    return "unknown_worker";
+  case errc::invalid:
+    return "invalid";
   }
   return "unknown";
 }
 
 void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<broker_actor>("broker_actor")
-    .add_message_type<delivery>("delivery")
-    .add_message_type<job_outcome>("job_outcome")
-    .add_message_type<job_record>("job_record")
-    .add_message_type<std::vector<delivery>>("std::vector<delivery>")
-    .add_message_type<std::vector<job_outcome>>("std::vector<job_outcome>")
-    .add_message_type<std::vector<std::string>>("std::vector<std::string>")
-    .add_message_type<worker_info>("worker_info")
-    .add_message_type<worker_node_actor>("worker_node_actor");
+      .add_message_type<delivery>("delivery")
+      .add_message_type<job_outcome>("job_outcome")
+      .add_message_type<job_record>("job_record")
+      .add_message_type<std::vector<bool>>("std::vector<bool>")
+      .add_message_type<std::vector<delivery>>("std::vector<delivery>")
+      .add_message_type<std::vector<job_outcome>>("std::vector<job_outcome>")
+      .add_message_type<std::vector<job_record>>("std::vector<job_record>")
+      .add_message_type<std::vector<std::string>>("std::vector<std::string>")
+      .add_message_type<worker_info>("worker_info")
+      .add_message_type<worker_node_actor>("worker_node_actor");
   cfg.add_error_category(caf::atom("jobstack"),
                          [](uint8_t code, caf::atom_value,
                             const caf::message& ctx) -> std::string {

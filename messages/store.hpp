@@ -1,6 +1,6 @@
-// Typed interface of the store: the broker's private, detached actor that
-// owns the Redis connection. Local to the server node; only the broker
-// talks to it.
+// Typed interface of the store: the broker's private actor that owns the
+// Redis connection (on a thread of its own). Local to the server node; only the
+// broker talks to it.
 #pragma once
 
 #include <cstdint>
@@ -11,27 +11,32 @@
 #include <caf/typed_actor.hpp>
 
 #include "messages/atoms.hpp"
+#include "messages/completion.hpp"
 #include "messages/job.hpp"
 
 namespace jobstack {
 
 using store_actor = caf::typed_actor<
-  // Writes a new job (queued: on top of its ready stack).
-  caf::replies_to<submit_atom, job_record>::with<job_record>,
-  caf::replies_to<get_atom, std::string>::with<job_record>,
-  // worker id, queues in order, at most this many jobs.
-  caf::replies_to<claim_atom, std::string, std::vector<std::string>,
-                  uint32_t>::with<std::vector<delivery>>,
-  // worker id, outcomes; replies how many were applied (the rest were stale).
-  caf::replies_to<ack_atom, std::string, std::vector<job_outcome>>::with<
-    uint32_t>,
-  // worker id, ids it still holds, forget the worker; replies jobs returned.
-  caf::replies_to<requeue_atom, std::string, std::vector<std::string>,
-                  bool>::with<uint32_t>,
-  // Records a worker as known, so a restarted server can recover it.
-  caf::replies_to<join_atom, std::string>::with<bool>,
-  caf::replies_to<known_atom>::with<std::vector<std::string>>,
-  // Moves due scheduled jobs (delays, retry backoff) onto ready stacks.
-  caf::replies_to<promote_atom>::with<uint32_t>>;
+    // Writes new jobs (queued: on top of their ready stacks) in one round
+    // trip; true where written, false where the id was taken.
+    caf::replies_to<submit_atom,
+                    std::vector<job_record>>::with<std::vector<bool>>,
+    caf::replies_to<get_atom, std::string>::with<job_record>,
+    // worker id, queues in order, at most this many jobs.
+    caf::replies_to<claim_atom, std::string, std::vector<std::string>,
+                    uint32_t>::with<std::vector<delivery>>,
+    // worker id, outcomes; replies how many were applied (the rest were stale).
+    caf::replies_to<ack_atom, std::string,
+                    std::vector<job_outcome>>::with<uint32_t>,
+    // worker id, ids it still holds, forget the worker; replies jobs returned.
+    caf::replies_to<requeue_atom, std::string, std::vector<std::string>,
+                    bool>::with<uint32_t>,
+    // Records a worker as known, so a restarted server can recover it.
+    caf::replies_to<join_atom, std::string>::with<bool>,
+    caf::replies_to<known_atom>::with<std::vector<std::string>>,
+    // Moves due scheduled jobs (delays, retry backoff) onto ready stacks.
+    caf::replies_to<promote_atom>::with<uint32_t>,
+    // Redis work finished on the store's own thread.
+    caf::reacts_to<completion>>;
 
 } // namespace jobstack

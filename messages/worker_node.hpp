@@ -9,16 +9,18 @@
 #include <caf/typed_actor.hpp>
 
 #include "messages/atoms.hpp"
+#include "messages/completion.hpp"
 #include "messages/job.hpp"
 
 namespace jobstack {
 
 /// What the broker sees of a worker node: its scheduler.
 using worker_node_actor
-  = caf::typed_actor<caf::replies_to<status_atom>::with<uint32_t>>;
+    = caf::typed_actor<caf::replies_to<status_atom>::with<uint32_t>>;
 
-/// Runs one job at a time on its own thread (handlers may block).
+/// Runs one job at a time on a thread of its own (handlers may block).
 using worker_actor
-  = caf::typed_actor<caf::replies_to<run_atom, delivery>::with<job_outcome>>;
+    = caf::typed_actor<caf::replies_to<run_atom, delivery>::with<job_outcome>,
+                       caf::reacts_to<completion>>;
 
 } // namespace jobstack

@@ -45,10 +45,10 @@ server_settings read_server_settings(const settings_reader& in) {
   out.http.host = in.text(settings::http_host);
   out.http.port = in.port(settings::http_port);
   out.http.max_body_bytes = static_cast<size_t>(
-    in.integer(settings::http_max_body, 1, 1024 * 1024 * 1024));
+      in.integer(settings::http_max_body, 1, 1024 * 1024 * 1024));
   out.broker_port = in.port(settings::broker_port);
   out.broker.worker_grace = std::chrono::milliseconds{
-    in.integer(settings::worker_grace, 0, 24 * 3600 * 1000)};
+      in.integer(settings::worker_grace, 0, 24 * 3600 * 1000)};
   out.store.redis.host = in.text(settings::redis_host);
   out.store.redis.port = in.port(settings::redis_port);
   out.store.redis.password = in.text(settings::redis_password);
@@ -61,7 +61,7 @@ server_settings read_server_settings(const settings_reader& in) {
 
 int serve(node_config& cfg, const server_settings& s) {
   caf::actor_system sys{cfg};
-  auto db = sys.spawn<caf::detached>(store, s.store);
+  auto db = sys.spawn(store, s.store);
   auto hub = sys.spawn(broker, db, s.broker);
   auto published = caf::io::publish(hub, s.broker_port, nullptr, true);
   auto stop_actors = [&] {
@@ -69,8 +69,9 @@ int serve(node_config& cfg, const server_settings& s) {
     caf::anon_send_exit(db, caf::exit_reason::user_shutdown);
   };
   if (!published) {
-    std::fprintf(stderr, "jobstack-server: cannot publish the broker on port "
-                         "%u: %s\n",
+    std::fprintf(stderr,
+                 "jobstack-server: cannot publish the broker on port "
+                 "%u: %s\n",
                  s.broker_port, sys.render(published.error()).c_str());
     stop_actors();
     return 1;
@@ -102,9 +103,10 @@ int serve(node_config& cfg, const server_settings& s) {
 
 int run_server_node(int argc, char** argv) {
   block_stop_signals();
-  node_config cfg{"jobstack-server",
-                  "jobstack-server: the HTTP API and the queue broker (Server A).",
-                  server_setting_list()};
+  node_config cfg{
+      "jobstack-server",
+      "jobstack-server: the HTTP API and the queue broker (Server A).",
+      server_setting_list()};
   server_settings s;
   try {
     if (!parse_node_config(cfg, argc, argv))

@@ -60,7 +60,7 @@ worker_settings read_worker_settings(const settings_reader& in) {
     out.concurrency = std::max(1u, std::thread::hardware_concurrency());
   else
     out.concurrency
-      = static_cast<uint32_t>(in.integer(settings::concurrency, 1, 1024));
+        = static_cast<uint32_t>(in.integer(settings::concurrency, 1, 1024));
   out.queues = in.list(settings::queues);
   for (auto& q : out.queues)
     if (!is_valid_queue_name(q))
@@ -70,7 +70,7 @@ worker_settings read_worker_settings(const settings_reader& in) {
   if (out.worker_id.empty())
     out.worker_id = default_worker_id();
   out.drain_timeout = std::chrono::milliseconds{
-    in.integer(settings::drain_timeout, 0, 3600 * 1000)};
+      in.integer(settings::drain_timeout, 0, 3600 * 1000)};
   out.log_level = in.text(settings::log_level);
   return out;
 }
@@ -115,7 +115,7 @@ void drain(caf::scoped_actor& self, const scheduler_actor& sched,
   uint32_t busy = 1;
   while (busy > 0 && std::chrono::steady_clock::now() < deadline) {
     self->request(sched, std::chrono::seconds{1}, status_atom::value)
-      .receive([&](uint32_t n) { busy = n; }, [&](caf::error&) { busy = 0; });
+        .receive([&](uint32_t n) { busy = n; }, [&](caf::error&) { busy = 0; });
     if (busy > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds{100});
   }
@@ -130,7 +130,7 @@ int work(node_config& cfg, const worker_settings& s,
   auto cancel = std::make_shared<std::atomic<bool>>(false);
   std::vector<worker_actor> pool;
   for (uint32_t i = 0; i < s.concurrency; ++i)
-    pool.push_back(sys.spawn<caf::detached>(worker, registry, cancel));
+    pool.push_back(sys.spawn(worker, registry, cancel));
   scheduler_options opts;
   opts.info.worker_id = s.worker_id;
   opts.info.node = default_worker_id();
@@ -165,7 +165,8 @@ int work(node_config& cfg, const worker_settings& s,
 int run_worker_node(int argc, char** argv, handler_registry handlers) {
   block_stop_signals();
   node_config cfg{"jobstack-worker",
-                  "jobstack-worker: a scheduler and worker pool that runs jobs (Process C).",
+                  "jobstack-worker: a scheduler and worker pool that runs jobs "
+                  "(Process C).",
                   worker_setting_list()};
   worker_settings s;
   try {

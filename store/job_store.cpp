@@ -37,17 +37,17 @@ int64_t expect_integer(const reply_ptr& reply, const char* what) {
 }
 
 redis_args job_fields(const job_record& job) {
-  return {"id",          job.id,
-          "queue",       job.queue,
-          "type",        job.type,
-          "payload",     job.payload,
-          "status",      job.status,
-          "attempts",    std::to_string(job.attempts),
+  return {"id",           job.id,
+          "queue",        job.queue,
+          "type",         job.type,
+          "payload",      job.payload,
+          "status",       job.status,
+          "attempts",     std::to_string(job.attempts),
           "max_attempts", std::to_string(job.max_attempts),
-          "timeout_ms",  std::to_string(job.timeout_ms),
-          "created_at",  std::to_string(job.created_at),
-          "updated_at",  std::to_string(job.updated_at),
-          "run_at",      std::to_string(job.run_at)};
+          "timeout_ms",   std::to_string(job.timeout_ms),
+          "created_at",   std::to_string(job.created_at),
+          "updated_at",   std::to_string(job.updated_at),
+          "run_at",       std::to_string(job.run_at)};
 }
 
 void set_field(job_record& job, const std::string& name, std::string value) {
@@ -93,7 +93,7 @@ double jitter() {
 } // namespace
 
 job_store::job_store(store_options options)
-  : options_(std::move(options)), redis_(options_.redis) {
+    : options_(std::move(options)), redis_(options_.redis) {
   redis_.add_script("enqueue", lua::enqueue);
   redis_.add_script("claim", lua::claim);
   redis_.add_script("ack", lua::ack);
@@ -106,14 +106,27 @@ void job_store::connect() {
 }
 
 bool job_store::create(const job_record& job) {
-  redis_args args{job.id, job.queue};
-  auto fields = job_fields(job);
-  args.insert(args.end(), fields.begin(), fields.end());
-  auto reply = redis_.eval("enqueue",
-                           {keys::job(job.id), keys::ready(job.queue),
-                            keys::counts(job.queue), keys::queues()},
-                           args);
-  return expect_integer(reply, "enqueue") == 1;
+  return create_many({job}).front();
+}
+
+std::vector<bool> job_store::create_many(const std::vector<job_record>& jobs) {
+  std::vector<redis_client::script_call> calls;
+  calls.reserve(jobs.size());
+  for (auto& job : jobs) {
+    redis_args args{job.id, job.queue};
+    auto fields = job_fields(job);
+    args.insert(args.end(), fields.begin(), fields.end());
+    calls.push_back({"enqueue",
+                     {keys::job(job.id), keys::ready(job.queue),
+                      keys::counts(job.queue), keys::queues()},
+                     std::move(args)});
+  }
+  auto replies = redis_.eval_many(calls);
+  std::vector<bool> created;
+  created.reserve(replies.size());
+  for (auto& reply : replies)
+    created.push_back(expect_integer(reply, "enqueue") == 1);
+  return created;
 }
 
 std::optional<job_record> job_store::find(const std::string& id) {
@@ -137,10 +150,10 @@ std::vector<delivery> job_store::claim(const std::string& worker_id,
       break;
     auto wanted = max - static_cast<uint32_t>(out.size());
     auto reply = redis_.eval(
-      "claim",
-      {keys::ready(queue), keys::inflight(worker_id), keys::counts(queue)},
-      {std::to_string(wanted), worker_id, std::to_string(now),
-       std::string{keys::job_prefix}});
+        "claim",
+        {keys::ready(queue), keys::inflight(worker_id), keys::counts(queue)},
+        {std::to_string(wanted), worker_id, std::to_string(now),
+         std::string{keys::job_prefix}});
     expect_ok(reply, "claim");
     for (size_t i = 0; i + 4 < reply->elements; i += 5) {
       delivery d;
@@ -148,7 +161,8 @@ std::vector<delivery> job_store::claim(const std::string& worker_id,
       d.queue = queue;
       d.type = reply_string(reply->element[i + 1]);
       d.payload = reply_string(reply->element[i + 2]);
-      d.attempt = static_cast<int32_t>(to_int(reply_string(reply->element[i + 3])));
+      d.attempt
+          = static_cast<int32_t>(to_int(reply_string(reply->element[i + 3])));
       d.timeout_ms = to_int(reply_string(reply->element[i + 4]));
       out.push_back(std::move(d));
     }
@@ -165,15 +179,16 @@ std::vector<bool> job_store::ack(const std::string& worker_id,
     auto delay_ms = retry_delay_ms(options_.backoff, outcome.attempt, jitter());
     auto retry_at_ms = now / 1000 + delay_ms;
     calls.push_back(
-      {"ack",
-       {keys::job(outcome.job_id), keys::inflight(worker_id),
-        keys::scheduled()},
-       {outcome.job_id, std::to_string(outcome.attempt), worker_id,
-        outcome.succeeded ? "1" : "0", outcome.retryable ? "1" : "0",
-        outcome.succeeded ? outcome.result : outcome.error,
-        std::to_string(now), std::to_string(retry_at_ms),
-        std::to_string(retry_at_ms * 1000), std::to_string(options_.retention_s),
-        std::string{keys::queue_prefix}}});
+        {"ack",
+         {keys::job(outcome.job_id), keys::inflight(worker_id),
+          keys::scheduled()},
+         {outcome.job_id, std::to_string(outcome.attempt), worker_id,
+          outcome.succeeded ? "1" : "0", outcome.retryable ? "1" : "0",
+          outcome.succeeded ? outcome.result : outcome.error,
+          std::to_string(now), std::to_string(retry_at_ms),
+          std::to_string(retry_at_ms * 1000),
+          std::to_string(options_.retention_s),
+          std::string{keys::queue_prefix}}});
   }
   auto replies = redis_.eval_many(calls);
   std::vector<bool> applied;
@@ -193,14 +208,14 @@ uint32_t job_store::requeue(const std::string& worker_id,
                   forget ? "1" : "0",
                   std::to_string(options_.retention_s)};
   args.insert(args.end(), held.begin(), held.end());
-  auto reply = redis_.eval(
-    "requeue", {keys::inflight(worker_id), keys::workers()}, args);
+  auto reply = redis_.eval("requeue",
+                           {keys::inflight(worker_id), keys::workers()}, args);
   return static_cast<uint32_t>(expect_integer(reply, "requeue"));
 }
 
 void job_store::remember_worker(const std::string& worker_id, int64_t now) {
   auto reply = redis_.command(
-    {"HSET", keys::workers(), worker_id, std::to_string(now / 1000)});
+      {"HSET", keys::workers(), worker_id, std::to_string(now / 1000)});
   expect_ok(reply, "HSET workers");
 }
 
@@ -214,10 +229,10 @@ std::vector<std::string> job_store::known_workers() {
 }
 
 uint32_t job_store::promote_due(int64_t now, uint32_t limit) {
-  auto reply = redis_.eval(
-    "promote", {keys::scheduled()},
-    {std::to_string(now / 1000), std::to_string(limit), std::to_string(now),
-     std::string{keys::job_prefix}, std::string{keys::queue_prefix}});
+  auto reply = redis_.eval("promote", {keys::scheduled()},
+                           {std::to_string(now / 1000), std::to_string(limit),
+                            std::to_string(now), std::string{keys::job_prefix},
+                            std::string{keys::queue_prefix}});
   return static_cast<uint32_t>(expect_integer(reply, "promote"));
 }
 

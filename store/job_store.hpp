@@ -36,6 +36,9 @@ public:
   /// is taken (nothing written).
   bool create(const job_record& job);
 
+  /// create() for many jobs in one round trip; true where written.
+  std::vector<bool> create_many(const std::vector<job_record>& jobs);
+
   std::optional<job_record> find(const std::string& id);
 
   /// Claims up to `max` jobs for `worker_id`, newest first, trying `queues`

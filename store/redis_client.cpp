@@ -35,7 +35,7 @@ void expect_ok(const reply_ptr& reply, const char* what) {
 }
 
 redis_client::redis_client(redis_options options)
-  : options_(std::move(options)) {
+    : options_(std::move(options)) {
   // nop
 }
 
@@ -120,8 +120,8 @@ redis_client::pipeline(const std::vector<redis_args>& commands) {
       argv.push_back(arg.data());
       argv_len.push_back(arg.size());
     }
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()),
-                               argv.data(), argv_len.data())
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(),
+                               argv_len.data())
         != REDIS_OK)
       fail("append");
   }

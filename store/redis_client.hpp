@@ -1,6 +1,6 @@
 // A narrow, synchronous Redis client over hiredis: plain commands, pipelines
-// and Lua scripts by SHA. Blocking by design: it lives inside the store's
-// detached actor, never on CAF's scheduler threads. Every call has a
+// and Lua scripts by SHA. Blocking by design: it lives on the store's own
+// thread, never on CAF's scheduler threads. Every call has a
 // timeout; a broken connection is dropped and re-made on a later call, with
 // backoff, so callers only ever see redis_error.
 #pragma once

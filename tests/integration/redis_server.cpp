@@ -67,10 +67,20 @@ redis_server::~redis_server() {
 
 void redis_server::start() {
   auto port = std::to_string(port_);
-  std::vector<std::string> args{JOBSTACK_REDIS_SERVER, "--port", port,
-                                "--bind", "127.0.0.1", "--dir", dir_,
-                                "--appendonly", "yes", "--save", "",
-                                "--daemonize", "no", "--logfile",
+  std::vector<std::string> args{JOBSTACK_REDIS_SERVER,
+                                "--port",
+                                port,
+                                "--bind",
+                                "127.0.0.1",
+                                "--dir",
+                                dir_,
+                                "--appendonly",
+                                "yes",
+                                "--save",
+                                "",
+                                "--daemonize",
+                                "no",
+                                "--logfile",
                                 dir_ + "/redis.log"};
   pid_ = fork();
   if (pid_ == 0) {

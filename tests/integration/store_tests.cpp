@@ -99,12 +99,11 @@ CAF_TEST_FIXTURE_SCOPE(lifo_tests, fixture)
 CAF_TEST(the newest job is delivered first) {
   auto ids = submit(5);
   auto first = db->claim("w1", {"default"}, 2, now_us());
-  CAF_CHECK_EQUAL(ids_of(first),
-                  (std::vector<std::string>{ids[4], ids[3]}));
+  CAF_CHECK_EQUAL(ids_of(first), (std::vector<std::string>{ids[4], ids[3]}));
   auto late = submit(1);
   auto next = db->claim("w1", {"default"}, 10, now_us());
-  CAF_CHECK_EQUAL(ids_of(next), (std::vector<std::string>{late[0], ids[2],
-                                                          ids[1], ids[0]}));
+  CAF_CHECK_EQUAL(ids_of(next),
+                  (std::vector<std::string>{late[0], ids[2], ids[1], ids[0]}));
 }
 
 CAF_TEST(a created job is stored with its fields and counted) {
@@ -158,7 +157,8 @@ CAF_TEST(concurrent claimers never get the same job) {
   auto ids = submit(400);
   std::vector<std::string> got_a;
   std::vector<std::string> got_b;
-  auto drain = [this](const std::string& worker, std::vector<std::string>& out) {
+  auto drain = [this](const std::string& worker,
+                      std::vector<std::string>& out) {
     auto mine = make_store(); // own connection, as separate nodes would have
     for (int i = 0; i < 1000; ++i) {
       auto ds = mine->claim(worker, {"default"}, 3, now_us());
@@ -176,8 +176,10 @@ CAF_TEST(concurrent claimers never get the same job) {
   all.insert(got_b.begin(), got_b.end());
   CAF_CHECK_EQUAL(got_a.size() + got_b.size(), 400u);
   CAF_CHECK_EQUAL(all.size(), 400u);
-  CAF_CHECK_EQUAL(llen(keys::inflight("wa")), static_cast<int64_t>(got_a.size()));
-  CAF_CHECK_EQUAL(llen(keys::inflight("wb")), static_cast<int64_t>(got_b.size()));
+  CAF_CHECK_EQUAL(llen(keys::inflight("wa")),
+                  static_cast<int64_t>(got_a.size()));
+  CAF_CHECK_EQUAL(llen(keys::inflight("wb")),
+                  static_cast<int64_t>(got_b.size()));
 }
 
 CAF_TEST(an empty stack gives an empty claim) {

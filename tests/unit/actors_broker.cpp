@@ -20,44 +20,51 @@ struct fake_store_state {
   std::vector<std::pair<std::string, bool>> requeued; // worker, forget
   std::vector<std::string> joined;
   int claims = 0;
+  size_t submitted = 0;
 };
 
 store_actor::behavior_type
 fake_store(store_actor::stateful_pointer<fake_store_state> self) {
   return {
-    [](submit_atom, job_record job) { return job; },
-    [](get_atom, const std::string&) -> caf::result<job_record> {
-      return caf::make_error(errc::not_found);
-    },
-    [=](claim_atom, const std::string&, const std::vector<std::string>&,
-        uint32_t) {
-      auto& st = self->state;
-      ++st.claims;
-      if (st.claim_replies.empty())
-        return std::vector<delivery>{};
-      auto reply = st.claim_replies.front();
-      st.claim_replies.pop_front();
-      return reply;
-    },
-    [](ack_atom, const std::string&, const std::vector<job_outcome>& xs) {
-      return static_cast<uint32_t>(xs.size());
-    },
-    [=](requeue_atom, const std::string& worker, const std::vector<std::string>&,
-        bool forget) {
-      self->state.requeued.emplace_back(worker, forget);
-      return uint32_t{0};
-    },
-    [=](join_atom, const std::string& worker) {
-      self->state.joined.push_back(worker);
-      return true;
-    },
-    [=](known_atom) { return self->state.known; },
-    [](promote_atom) { return uint32_t{0}; },
+      [=](submit_atom, const std::vector<job_record>& jobs) {
+        self->state.submitted += jobs.size();
+        return std::vector<bool>(jobs.size(), true);
+      },
+      [](get_atom, const std::string&) -> caf::result<job_record> {
+        return caf::make_error(errc::not_found);
+      },
+      [=](claim_atom, const std::string&, const std::vector<std::string>&,
+          uint32_t) {
+        auto& st = self->state;
+        ++st.claims;
+        if (st.claim_replies.empty())
+          return std::vector<delivery>{};
+        auto reply = st.claim_replies.front();
+        st.claim_replies.pop_front();
+        return reply;
+      },
+      [](ack_atom, const std::string&, const std::vector<job_outcome>& xs) {
+        return static_cast<uint32_t>(xs.size());
+      },
+      [=](requeue_atom, const std::string& worker,
+          const std::vector<std::string>&, bool forget) {
+        self->state.requeued.emplace_back(worker, forget);
+        return uint32_t{0};
+      },
+      [=](join_atom, const std::string& worker) {
+        self->state.joined.push_back(worker);
+        return true;
+      },
+      [=](known_atom) { return self->state.known; },
+      [](promote_atom) { return uint32_t{0}; },
+      [](completion& done) { done.run(); },
   };
 }
 
 worker_node_actor::behavior_type dummy_node() {
-  return {[](status_atom) { return uint32_t{0}; }};
+  return {[](status_atom) {
+    return uint32_t{0};
+  }};
 }
 
 delivery make_delivery(std::string id) {
@@ -127,11 +134,11 @@ CAF_TEST(a pull is answered with what the store claims) {
                          std::string{"w1"}, uint32_t{2});
   consume_messages();
   h.receive(
-    [](std::vector<delivery>& ds) {
-      CAF_REQUIRE_EQUAL(ds.size(), 1u);
-      CAF_CHECK_EQUAL(ds[0].job_id, "J1");
-    },
-    [](caf::error& err) { CAF_FAIL("pull failed: " << err); });
+      [](std::vector<delivery>& ds) {
+        CAF_REQUIRE_EQUAL(ds.size(), 1u);
+        CAF_CHECK_EQUAL(ds[0].job_id, "J1");
+      },
+      [](caf::error& err) { CAF_FAIL("pull failed: " << err); });
 }
 
 CAF_TEST(an empty claim parks the pull until a job arrives) {
@@ -153,11 +160,11 @@ CAF_TEST(an empty claim parks the pull until a job arrives) {
   consume_messages();
   CAF_CHECK_EQUAL(store_state().claims, 2);
   pull.receive(
-    [](std::vector<delivery>& ds) {
-      CAF_REQUIRE_EQUAL(ds.size(), 1u);
-      CAF_CHECK_EQUAL(ds[0].job_id, "J2");
-    },
-    [](caf::error& err) { CAF_FAIL("pull failed: " << err); });
+      [](std::vector<delivery>& ds) {
+        CAF_REQUIRE_EQUAL(ds.size(), 1u);
+        CAF_CHECK_EQUAL(ds[0].job_id, "J2");
+      },
+      [](caf::error& err) { CAF_FAIL("pull failed: " << err); });
   CAF_CHECK(!hub_state().workers.find("w1")->pull_open);
 }
 

@@ -17,31 +17,31 @@ namespace {
 // Stores a submitted job unless its type is "down"; knows no job ids.
 broker_actor::behavior_type fake_broker() {
   return {
-    [](submit_atom, job_record job) -> caf::result<job_record> {
-      if (job.type == "down")
-        return caf::make_error(errc::unavailable);
-      return job;
-    },
-    [](get_atom, const std::string& id) -> caf::result<job_record> {
-      if (id == "known") {
-        job_record job;
-        job.id = id;
-        job.status = "queued";
+      [](submit_atom, job_record job) -> caf::result<job_record> {
+        if (job.type == "down")
+          return caf::make_error(errc::unavailable);
         return job;
-      }
-      return caf::make_error(errc::not_found);
-    },
-    [](join_atom, const worker_info&, const worker_node_actor&) {
-      return true;
-    },
-    [](pull_atom, const std::string&, uint32_t) {
-      return std::vector<delivery>{};
-    },
-    [](ack_atom, const std::string&, const std::vector<job_outcome>&) {
-      return uint32_t{0};
-    },
-    [](tick_atom) {},
-    [](grace_atom) {},
+      },
+      [](get_atom, const std::string& id) -> caf::result<job_record> {
+        if (id == "known") {
+          job_record job;
+          job.id = id;
+          job.status = "queued";
+          return job;
+        }
+        return caf::make_error(errc::not_found);
+      },
+      [](join_atom, const worker_info&, const worker_node_actor&) {
+        return true;
+      },
+      [](pull_atom, const std::string&, uint32_t) {
+        return std::vector<delivery>{};
+      },
+      [](ack_atom, const std::string&, const std::vector<job_outcome>&) {
+        return uint32_t{0};
+      },
+      [](tick_atom) {},
+      [](grace_atom) {},
   };
 }
 
@@ -55,7 +55,9 @@ struct fixture : test::fixture_base {
 
   reply_sink sink() {
     auto out = last;
-    return reply_sink{[out](http_reply r) { *out = std::move(r); }};
+    return reply_sink{[out](http_reply r) {
+      *out = std::move(r);
+    }};
   }
 
   std::string header(const std::string& name) {
@@ -111,23 +113,23 @@ CAF_TEST(reading jobs maps not found to 404) {
 CAF_TEST(a broker that does not answer in time gives 503) {
   auto silent = sys.spawn([]() -> broker_actor::behavior_type {
     return {
-      [](submit_atom, job_record) -> caf::result<job_record> {
-        return caf::make_error(caf::sec::request_timeout);
-      },
-      [](get_atom, const std::string&) -> caf::result<job_record> {
-        return caf::make_error(caf::sec::request_timeout);
-      },
-      [](join_atom, const worker_info&, const worker_node_actor&) {
-        return true;
-      },
-      [](pull_atom, const std::string&, uint32_t) {
-        return std::vector<delivery>{};
-      },
-      [](ack_atom, const std::string&, const std::vector<job_outcome>&) {
-        return uint32_t{0};
-      },
-      [](tick_atom) {},
-      [](grace_atom) {},
+        [](submit_atom, job_record) -> caf::result<job_record> {
+          return caf::make_error(caf::sec::request_timeout);
+        },
+        [](get_atom, const std::string&) -> caf::result<job_record> {
+          return caf::make_error(caf::sec::request_timeout);
+        },
+        [](join_atom, const worker_info&, const worker_node_actor&) {
+          return true;
+        },
+        [](pull_atom, const std::string&, uint32_t) {
+          return std::vector<delivery>{};
+        },
+        [](ack_atom, const std::string&, const std::vector<job_outcome>&) {
+          return uint32_t{0};
+        },
+        [](tick_atom) {},
+        [](grace_atom) {},
     };
   });
   auto slow_front = sys.spawn(ingress, silent, ingress_options{});

@@ -7,7 +7,7 @@
 #include <deque>
 
 #include "actors/scheduler.hpp"
-#include "actors/worker.hpp"
+#include "core/handlers.hpp"
 
 using namespace jobstack;
 using namespace std::chrono_literals;
@@ -25,32 +25,45 @@ struct fake_broker_state {
 broker_actor::behavior_type
 fake_broker(broker_actor::stateful_pointer<fake_broker_state> self) {
   return {
-    [](submit_atom, job_record job) { return job; },
-    [](get_atom, const std::string&) { return job_record{}; },
-    [=](join_atom, const worker_info& info, const worker_node_actor&) {
-      self->state.joins.push_back(info);
-      return true;
-    },
-    [=](pull_atom, const std::string&,
-        uint32_t slots) -> caf::result<std::vector<delivery>> {
-      auto& st = self->state;
-      st.pulled_slots.push_back(slots);
-      if (st.pull_replies.empty()) // park forever, like an idle broker
-        return self->make_response_promise<std::vector<delivery>>();
-      auto reply = st.pull_replies.front();
-      st.pull_replies.pop_front();
-      return reply;
-    },
-    [=](ack_atom, const std::string&,
-        const std::vector<job_outcome>& xs) -> caf::result<uint32_t> {
-      if (self->state.refuse_acks)
-        return caf::make_error(caf::sec::request_timeout);
-      auto& acked = self->state.acked;
-      acked.insert(acked.end(), xs.begin(), xs.end());
-      return static_cast<uint32_t>(xs.size());
-    },
-    [](tick_atom) {},
-    [](grace_atom) {},
+      [](submit_atom, job_record job) { return job; },
+      [](get_atom, const std::string&) { return job_record{}; },
+      [=](join_atom, const worker_info& info, const worker_node_actor&) {
+        self->state.joins.push_back(info);
+        return true;
+      },
+      [=](pull_atom, const std::string&,
+          uint32_t slots) -> caf::result<std::vector<delivery>> {
+        auto& st = self->state;
+        st.pulled_slots.push_back(slots);
+        if (st.pull_replies.empty()) // park forever, like an idle broker
+          return self->make_response_promise<std::vector<delivery>>();
+        auto reply = st.pull_replies.front();
+        st.pull_replies.pop_front();
+        return reply;
+      },
+      [=](ack_atom, const std::string&,
+          const std::vector<job_outcome>& xs) -> caf::result<uint32_t> {
+        if (self->state.refuse_acks)
+          return caf::make_error(caf::sec::request_timeout);
+        auto& acked = self->state.acked;
+        acked.insert(acked.end(), xs.begin(), xs.end());
+        return static_cast<uint32_t>(xs.size());
+      },
+      [](tick_atom) {},
+      [](grace_atom) {},
+  };
+}
+
+// Runs jobs inline: the real worker hands them to its own thread, which
+// the deterministic test scheduler cannot wait for.
+worker_actor::behavior_type
+inline_worker(std::shared_ptr<const handler_registry> registry,
+              std::shared_ptr<std::atomic<bool>> cancel) {
+  return {
+      [=](run_atom, const delivery& job) {
+        return run_job(*registry, job, *cancel);
+      },
+      [](completion& done) { done.run(); },
   };
 }
 
@@ -74,7 +87,7 @@ struct fixture : test::fixture_base {
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     std::vector<worker_actor> pool;
     for (int i = 0; i < 2; ++i)
-      pool.push_back(sys.spawn(worker, registry, cancel));
+      pool.push_back(sys.spawn(inline_worker, registry, cancel));
     scheduler_options opts;
     opts.info.worker_id = "w1";
     opts.info.queues = {"default"};
@@ -107,15 +120,15 @@ CAF_TEST(it joins then pulls for every idle worker) {
 
 CAF_TEST(pulled jobs run and their outcomes are acked) {
   hub_state().pull_replies.push_back(
-    {echo_job("J1", R"({"a":1})"), echo_job("J2", "[2]")});
+      {echo_job("J1", R"({"a":1})"), echo_job("J2", "[2]")});
   self->send(sched, connect_atom::value, hub);
   consume_messages();
   auto& acked = hub_state().acked;
   CAF_REQUIRE_EQUAL(acked.size(), 2u);
   for (auto& outcome : acked) {
     CAF_CHECK(outcome.succeeded);
-    CAF_CHECK_EQUAL(outcome.result, outcome.job_id == "J1" ? R"({"a":1})"
-                                                           : "[2]");
+    CAF_CHECK_EQUAL(outcome.result,
+                    outcome.job_id == "J1" ? R"({"a":1})" : "[2]");
   }
   // The first to finish asks for one more job; the broker parks that pull,
   // so the second does not ask again (one open pull per node).

@@ -65,20 +65,20 @@ CAF_TEST(queue names are lower case and short) {
                   "validation_failed:queue");
   CAF_CHECK_EQUAL(verdict(R"({"type":"x","queue":""})"),
                   "validation_failed:queue");
-  CAF_CHECK_EQUAL(verdict(R"({"type":"x","queue":")" + std::string(65, 'q')
-                          + "\"}"),
-                  "validation_failed:queue");
+  CAF_CHECK_EQUAL(
+      verdict(R"({"type":"x","queue":")" + std::string(65, 'q') + "\"}"),
+      "validation_failed:queue");
 }
 
 CAF_TEST(max_attempts and timeout_ms must be integers in range) {
   for (auto bad : {"0", "101", "\"3\"", "3.5", "3.0", "-1", "true"})
-    CAF_CHECK_EQUAL(verdict(std::string{R"({"type":"x","max_attempts":)"} + bad
-                            + "}"),
-                    "validation_failed:max_attempts");
+    CAF_CHECK_EQUAL(
+        verdict(std::string{R"({"type":"x","max_attempts":)"} + bad + "}"),
+        "validation_failed:max_attempts");
   for (auto bad : {"0", "86400001", "1e3", "18446744073709551615"})
-    CAF_CHECK_EQUAL(verdict(std::string{R"({"type":"x","timeout_ms":)"} + bad
-                            + "}"),
-                    "validation_failed:timeout_ms");
+    CAF_CHECK_EQUAL(
+        verdict(std::string{R"({"type":"x","timeout_ms":)"} + bad + "}"),
+        "validation_failed:timeout_ms");
 }
 
 CAF_TEST(unknown fields are refused) {

@@ -15,7 +15,7 @@
 
 using namespace jobstack;
 
-CAF_TEST(ids are 26 url-safe characters and unique) {
+CAF_TEST(ids are 26 url - safe characters and unique) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
     auto id = make_job_id(now_us());
@@ -27,7 +27,7 @@ CAF_TEST(ids are 26 url-safe characters and unique) {
 }
 
 CAF_TEST(ids sort by creation time) {
-  auto early = make_job_id(1000000);      // 1 s after the epoch
+  auto early = make_job_id(1000000);         // 1 s after the epoch
   auto late = make_job_id(1700000000000000); // 2023
   CAF_CHECK_LESS(early, late);
   CAF_CHECK_LESS(make_job_id(now_us()), make_job_id(now_us() + 1000));
@@ -89,10 +89,10 @@ CAF_TEST(the job resource has every field of api md) {
   job.result = R"({"x":1})";
   job.worker = "w1";
   auto j = job_to_json(job);
-  for (auto key : {"id", "queue", "type", "payload", "status", "attempts",
-                   "max_attempts", "timeout_ms", "created_at", "updated_at",
-                   "run_at", "started_at", "finished_at", "result",
-                   "last_error", "worker"})
+  for (auto key :
+       {"id", "queue", "type", "payload", "status", "attempts", "max_attempts",
+        "timeout_ms", "created_at", "updated_at", "run_at", "started_at",
+        "finished_at", "result", "last_error", "worker"})
     CAF_CHECK(j.contains(key));
   CAF_CHECK_EQUAL(j.size(), 16u);
   CAF_CHECK_EQUAL(j["payload"]["x"], 1);

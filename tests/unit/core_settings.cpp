@@ -12,8 +12,10 @@ namespace {
 
 struct fixture {
   std::map<std::string, std::string> env;
-  node_config cfg{"test", "test", {&settings::http_port, &settings::queues,
-                                   &settings::redis_password}};
+  node_config cfg{
+      "test",
+      "test",
+      {&settings::http_port, &settings::queues, &settings::redis_password}};
 
   settings_reader reader() {
     return settings_reader{cfg, [this](const char* name) -> const char* {

@@ -1,0 +1,496 @@
+"""End-to-end test harness: real redis-server, jobstack-server and
+jobstack-worker processes on 127.0.0.1, each in a temp dir, always stopped.
+Binaries come from $JOBSTACK_BIN_DIR (default <repo>/build/bin); processes run
+with the repo root as CWD. Python 3 standard library only."""
+
+import atexit
+import ctypes
+from http import client as http_client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BIN_DIR = Path(os.environ.get("JOBSTACK_BIN_DIR") or REPO_ROOT / "build" / "bin")
+REDIS_SERVER = os.environ.get("JOBSTACK_REDIS_SERVER") or shutil.which("redis-server") or "/usr/bin/redis-server"
+TIMEOUT_S = float(os.environ.get("JOBSTACK_E2E_TIMEOUT_S", "120"))
+
+_live = []  # every process started and not yet stopped, oldest first
+
+
+class TestFailure(Exception):
+    """A checked expectation did not hold."""
+
+
+def check(cond, message):
+    """Like assert, but also active under python -O."""
+    if not cond:
+        raise TestFailure(message)
+
+
+def log(message):
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# -- small utilities -----------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, timeout, interval=0.1, what="condition"):
+    """Calls pred until it returns a truthy value, which is returned; raises
+    TestFailure after `timeout` seconds (bounded in time and in count).
+    `what` is a text or a function giving one (called on timeout)."""
+    deadline = time.monotonic() + timeout
+    for _ in range(int(timeout / interval) + 2):
+        value = pred()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(interval)
+    raise TestFailure(f"timed out after {timeout:.1f}s waiting for {what() if callable(what) else what}")
+
+
+def parse_time(text):
+    """RFC 3339 timestamp -> aware datetime (None stays None)."""
+    if text is None:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def now_utc():
+    return datetime.now(timezone.utc)
+
+
+def tail(path, lines=40):
+    try:
+        data = Path(path).read_text(errors="replace").splitlines()
+    except OSError as e:
+        return f"<cannot read {path}: {e}>"
+    return "\n".join(data[-lines:]) or "<empty>"
+
+
+# -- HTTP ----------------------------------------------------------------------
+
+class Client:
+    """A keep-alive HTTP/1.1 client for 127.0.0.1:port (one per thread)."""
+
+    def __init__(self, port, timeout=10):
+        self.port, self.timeout, self.conn = port, timeout, None
+
+    def close(self):
+        if self.conn:
+            self.conn.close()
+            self.conn = None
+
+    def request(self, method, path, body=None, headers=None):
+        """Returns (status, headers, body): body is parsed JSON when it parses,
+        else text. A dict/list body is sent as JSON."""
+        headers = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            headers.setdefault("Content-Type", "application/json")
+        if isinstance(body, str):
+            body = body.encode()
+        for attempt in (1, 2):
+            reused = self.conn is not None
+            if not reused:
+                self.conn = http_client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+            try:
+                self.conn.request(method, path, body=body, headers=headers)
+                resp = self.conn.getresponse()
+                raw = resp.read()
+                break
+            except (http_client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.close()  # the server closed an idle keep-alive connection
+                if not reused or attempt == 2:
+                    raise
+            except Exception:
+                self.close()
+                raise
+        if resp.getheader("Connection", "").lower() == "close":
+            self.close()
+        text = raw.decode("utf-8", errors="replace")
+        try:
+            parsed = json.loads(text) if text else None
+        except ValueError:
+            parsed = text
+        return resp.status, resp.headers, parsed
+
+
+def http(port, method, path, body=None, headers=None):
+    """One request on a fresh connection: (status, headers, json-or-text)."""
+    client = Client(port)
+    try:
+        return client.request(method, path, body, headers)
+    finally:
+        client.close()
+
+
+# -- processes -----------------------------------------------------------------
+
+try:
+    _libc = ctypes.CDLL("libc.so.6", use_errno=True)
+except OSError:
+    _libc = None
+
+
+def _die_with_parent():
+    # Runs in the child before exec: if this test is killed (e.g. by ctest's
+    # timeout), the kernel kills the child too (prctl PR_SET_PDEATHSIG = 1).
+    if _libc is not None:
+        _libc.prctl(1, signal.SIGKILL)
+
+
+class Process:
+    """A child process with stdout/stderr in <dir>/<name>.{out,err}.log."""
+
+    def __init__(self, name, argv, env, workdir):
+        self.name, self.argv, self.env, self.workdir = name, argv, env, Path(workdir)
+        self.out_path = self.workdir / f"{name}.out.log"
+        self.err_path = self.workdir / f"{name}.err.log"
+        self.proc = None
+
+    def start(self):
+        check(self.proc is None or self.proc.poll() is not None, f"{self.name} is already running")
+        check(Path(self.argv[0]).exists(), f"{self.argv[0]} not found (build first?)")
+        with open(self.out_path, "ab") as out, open(self.err_path, "ab") as err:
+            self.proc = subprocess.Popen(self.argv, cwd=REPO_ROOT, env=self.env, stdin=subprocess.DEVNULL,
+                                         stdout=out, stderr=err, preexec_fn=_die_with_parent)
+        _live.append(self)
+        log(f"started {self.name} (pid {self.proc.pid})")
+        return self
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self, sig=signal.SIGKILL):
+        """Sends sig; for SIGKILL also reaps the process."""
+        log(f"sending {signal.Signals(sig).name} to {self.name} (pid {self.proc.pid})")
+        self.proc.send_signal(sig)
+        if sig == signal.SIGKILL:
+            self.proc.wait(timeout=10)
+            self._forget()
+
+    def wait_exit(self, timeout):
+        """Waits up to timeout seconds; returns the exit status or None."""
+        try:
+            rc = self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        self._forget()
+        return rc
+
+    def stop(self, timeout=15):
+        """SIGTERM (and SIGCONT, in case it is stopped), bounded wait, then
+        SIGKILL. Returns the exit status (negative: killed by that signal)."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(signal.SIGCONT)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                log(f"{self.name} ignored SIGTERM for {timeout}s; sending SIGKILL")
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._forget()
+        return self.proc.returncode
+
+    def _forget(self):
+        if self in _live:
+            _live.remove(self)
+
+    def diagnostics(self):
+        state = "running" if self.running() else f"last exit status {self.proc.returncode if self.proc else None}"
+        return (f"----- {self.name} ({state}) stdout: {self.out_path}\n{tail(self.out_path)}\n"
+                f"----- {self.name} stderr: {self.err_path}\n{tail(self.err_path)}")
+
+    def _check_alive(self, what):
+        if not self.running():
+            raise TestFailure(f"{self.name} exited with status {self.proc.returncode} while {what}")
+
+
+class TempRedis(Process):
+    """redis-server on a free port with AOF (appendfsync everysec) in <dir>/redis."""
+
+    def __init__(self, workdir):
+        self.port = free_port()
+        data = Path(workdir) / "redis"
+        data.mkdir(parents=True, exist_ok=True)
+        argv = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(data),
+                "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no"]
+        super().__init__("redis", argv, dict(os.environ), workdir)
+
+    def ping(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"*1\r\n$4\r\nPING\r\n")
+                return s.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def start(self):
+        super().start()
+
+        def ready():
+            self._check_alive("starting")
+            return self.ping()
+        wait_until(ready, 15, 0.05, "redis-server to answer PING")
+        return self
+
+    def restart(self, sig=signal.SIGTERM):
+        """Stops (SIGTERM, or kills with sig) and starts again on the same port and dir."""
+        if sig == signal.SIGTERM:
+            self.stop()
+        else:
+            self.kill(sig)
+            self.wait_exit(10)
+        return self.start()
+
+
+class Server(Process):
+    """jobstack-server on free HTTP and broker ports."""
+
+    def __init__(self, workdir, redis, grace_ms=2000, name="server", extra_env=None):
+        self.http_port, self.broker_port = free_port(), free_port()
+        env = clean_env()
+        env.update(CSC_HTTP_HOST="127.0.0.1", CSC_HTTP_PORT=str(self.http_port),
+                   CSC_BROKER_PORT=str(self.broker_port), REDIS_HOSTNAME="127.0.0.1",
+                   REDIS_PORT=str(redis.port), CSC_WORKER_GRACE_MS=str(grace_ms), CSC_LOG_LEVEL="info")
+        env.update(extra_env or {})
+        super().__init__(name, [str(BIN_DIR / "jobstack-server")], env, workdir)
+        self.client = Client(self.http_port)
+
+    def start(self):
+        self.client.close()  # a restarted server gets fresh connections
+        return super().start()
+
+    def healthy(self):
+        try:
+            status, _, body = http(self.http_port, "GET", "/healthz")
+            return status == 200 and body == {"status": "ok"}
+        except (OSError, http_client.HTTPException):
+            return False
+
+    def wait_ready(self, timeout=30):
+        def ready():
+            self._check_alive("waiting for /healthz")
+            return self.healthy()
+        wait_until(ready, timeout, 0.1, f"{self.name} to answer GET /healthz")
+        return self
+
+    def http(self, method, path, body=None, headers=None):
+        """A request on this server's keep-alive connection (main thread only)."""
+        return self.client.request(method, path, body, headers)
+
+    def post_job(self, spec, client=None):
+        status, _, body = (client or self.client).request("POST", "/v1/jobs", spec)
+        check(status == 201, f"POST /v1/jobs {json.dumps(spec)} -> {status} {body}")
+        return body
+
+    def get_job(self, job_id, client=None):
+        status, _, body = (client or self.client).request("GET", f"/v1/jobs/{job_id}")
+        check(status == 200, f"GET /v1/jobs/{job_id} -> {status} {body}")
+        return body
+
+    def get_jobs(self, ids):
+        return {i: self.get_job(i) for i in ids}
+
+    def wait_all_succeeded(self, ids, timeout, interval=0.2):
+        """Polls the jobs not yet succeeded until all are; fails at once if one
+        ends dead or cancelled. Returns {id: job}."""
+        done, pending = {}, list(ids)
+
+        def poll():
+            for job_id in list(pending):
+                job = self.get_job(job_id)
+                check(job["status"] not in ("dead", "cancelled"), f"job {job_id} ended {job['status']}: {job}")
+                if job["status"] == "succeeded":
+                    done[job_id] = job
+                    pending.remove(job_id)
+            return not pending
+
+        def still_pending():
+            sample = {i: self.get_job(i) for i in pending[:3]}
+            return (f"all {len(done) + len(pending)} jobs to succeed; {len(pending)} still pending, e.g. "
+                    + "; ".join(f"{i}: {j['status']} on {j.get('worker')}, attempts {j['attempts']}"
+                                for i, j in sample.items()))
+
+        wait_until(poll, timeout, interval, still_pending)
+        return done
+
+    def wait_running_on(self, ids, worker, timeout, count=1):
+        """Polls until at least `count` of the jobs are running on worker;
+        returns {id: job} of the jobs running there at that moment."""
+        def poll():
+            jobs = self.get_jobs(ids)
+            mine = {i: j for i, j in jobs.items() if j["status"] == "running" and worker.owns(j)}
+            return mine if len(mine) >= count else None
+        return wait_until(poll, timeout, 0.05, f"{count} job(s) to be running on {worker.name}")
+
+
+class Worker(Process):
+    """jobstack-worker joined to a Server's broker."""
+
+    def __init__(self, workdir, server, worker_id, concurrency=2, queues="default", extra_env=None):
+        self.worker_id = worker_id
+        env = clean_env()
+        env.update(CSC_BROKER_HOST="127.0.0.1", CSC_BROKER_PORT=str(server.broker_port),
+                   CSC_WORKER_CONCURRENCY=str(concurrency), CSC_QUEUES=queues, CSC_WORKER_ID=worker_id,
+                   CSC_METRICS_PORT=str(free_port()), CSC_LOG_LEVEL="info")
+        env.update(extra_env or {})
+        super().__init__(f"worker-{worker_id}", [str(BIN_DIR / "jobstack-worker")], env, workdir)
+        self._log_offset = 0
+
+    def start(self):
+        self._log_offset = self.err_path.stat().st_size if self.err_path.exists() else 0
+        return super().start()
+
+    def joined(self):
+        with open(self.err_path, "rb") as f:
+            f.seek(self._log_offset)
+            return b"joined broker" in f.read()
+
+    def wait_ready(self, timeout=30):
+        def ready():
+            self._check_alive("waiting for 'joined broker'")
+            return self.joined()
+        wait_until(ready, timeout, 0.1, f"{self.name} to log 'joined broker'")
+        return self
+
+    def owns(self, job):
+        """True if job's `worker` field names this worker node."""
+        w = job.get("worker") or ""
+        return w == self.worker_id or (w.startswith(self.worker_id) and w[len(self.worker_id)] in ":/#@.")
+
+
+def check_moved(jobs, snapshot, lost, survivor, lost_at):
+    """The jobs of snapshot ran on worker `lost` until it was lost at lost_at
+    (killed or stopped). Each must have been redelivered to `survivor`
+    (attempts >= 2), unless `lost` finished it just before lost_at. No job may
+    have been finished by `lost` after that. Returns how many moved."""
+    slack = timedelta(seconds=0.5)  # a result in flight when the signal hit
+    moved = 0
+    for job_id, job in jobs.items():
+        if lost.owns(job):
+            check(parse_time(job["finished_at"]) <= lost_at + slack,
+                  f"job {job_id} finished on {lost.name} after it was lost: {job}")
+            continue
+        if job_id in snapshot:
+            check(survivor.owns(job) and job["attempts"] >= 2,
+                  f"job {job_id} was running on {lost.name}; want it redelivered to {survivor.name} "
+                  f"with attempts >= 2, got worker {job.get('worker')} attempts {job['attempts']}")
+            moved += 1
+    check(moved > 0, f"no job moved from {lost.name} to {survivor.name} (all finished before the signal?)")
+    return moved
+
+
+def clean_env():
+    """os.environ without any jobstack/Redis setting of the caller."""
+    return {k: v for k, v in os.environ.items()
+            if not k.startswith(("CSC_", "REDIS_", "APP_CONFIG", "ASAN_", "UBSAN_")) and k != "ENV"}
+
+
+def stop_all():
+    """Stops every live process, newest first (workers, then server, then Redis)."""
+    for p in reversed(list(_live)):
+        try:
+            p.stop(timeout=10)
+        except Exception as e:  # keep stopping the others
+            print(f"could not stop {p.name}: {e}", file=sys.stderr)
+
+
+atexit.register(stop_all)
+
+
+# -- a test's sandbox and entry point -----------------------------------------
+
+class Sandbox:
+    """Context manager owning one temp dir and the processes started in it.
+    On exit it stops them all; on failure it prints their log tails and keeps
+    the dir, otherwise it deletes the dir (unless JOBSTACK_E2E_KEEP is set)."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dir = Path(tempfile.mkdtemp(prefix=f"jobstack-e2e-{name}-"))
+        self.procs = []
+        self._ids = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        for p in reversed(self.procs):
+            try:
+                p.stop(timeout=10)
+            except Exception as e:
+                print(f"could not stop {p.name}: {e}", file=sys.stderr)
+        if exc_type is None and not os.environ.get("JOBSTACK_E2E_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+        else:
+            print(f"\n===== log tails (all kept in {self.dir}) =====", file=sys.stderr)
+            for p in self.procs:
+                print(p.diagnostics(), file=sys.stderr)
+        return False
+
+    def _add(self, proc):
+        self.procs.append(proc)
+        return proc
+
+    def redis(self):
+        return self._add(TempRedis(self.dir)).start()
+
+    def server(self, redis, grace_ms=2000, **kw):
+        return self._add(Server(self.dir, redis, grace_ms, **kw)).start().wait_ready()
+
+    def worker(self, server, concurrency=2, worker_id=None, **kw):
+        self._ids += 1
+        worker_id = worker_id or f"e2e-{chr(ord('a') + self._ids - 1)}-{os.getpid()}"
+        return self._add(Worker(self.dir, server, worker_id, concurrency, **kw)).start().wait_ready()
+
+
+def main(test, name):
+    """Runs test() with a watchdog (JOBSTACK_E2E_TIMEOUT_S minus 10 s), prints
+    PASS/FAIL and exits 0/1. The watchdog raises, so cleanup still runs."""
+    budget = max(10, int(TIMEOUT_S - 10))
+
+    def on_alarm(signum, frame):
+        raise TestFailure(f"test exceeded its time budget ({budget}s)")
+
+    def on_term(signum, frame):
+        raise SystemExit(f"{name}: terminated by signal {signum}")
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.alarm(budget)
+    log(f"{name}: binaries from {BIN_DIR}")
+    started = time.monotonic()
+    try:
+        test()
+    except TestFailure as e:
+        print(f"FAIL {name}: {e}", file=sys.stderr)
+        sys.exit(1)
+    except Exception:
+        traceback.print_exc()
+        print(f"FAIL {name}: unexpected error (see traceback above)", file=sys.stderr)
+        sys.exit(1)
+    finally:
+        signal.alarm(0)
+        stop_all()
+    log(f"PASS {name} ({time.monotonic() - started:.1f}s)")
+
