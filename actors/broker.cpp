@@ -9,8 +9,10 @@
 #include <algorithm>
 
 #include <caf/event_based_actor.hpp>
+#include <caf/sec.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/time.hpp"
 #include "messages/errors.hpp"
 
 namespace jobstack {
@@ -21,6 +23,22 @@ namespace jobstack {
 bool worker_entry::serves(const std::string& queue) const {
   auto& qs = info.queues;
   return queue.empty() || std::find(qs.begin(), qs.end(), queue) != qs.end();
+}
+
+worker_view worker_entry::view() const {
+  return worker_view{info.worker_id, info.node, info.concurrency, running,
+                     processed,      failed,    last_seen};
+}
+
+void worker_entry::count(const std::vector<job_outcome>& outcomes) {
+  for (auto& outcome : outcomes) {
+    if (outcome.succeeded)
+      ++processed;
+    else
+      ++failed;
+  }
+  auto n = static_cast<uint32_t>(outcomes.size());
+  running = running > n ? running - n : 0;
 }
 
 worker_entry& worker_table::add(worker_info info, worker_node_actor handle) {
@@ -67,6 +85,13 @@ std::vector<std::string> worker_table::wake(const std::string& queue,
   return result;
 }
 
+std::vector<worker_view> worker_table::views() const {
+  std::vector<worker_view> result;
+  for (auto& kv : entries_)
+    result.push_back(kv.second.view());
+  return result;
+}
+
 std::vector<std::string> worker_table::ids() const {
   std::vector<std::string> result;
   for (auto& kv : entries_)
@@ -85,6 +110,7 @@ void answer_pull(worker_entry& entry, std::vector<delivery> deliveries) {
   if (!entry.pull_open)
     return;
   entry.pull_open = false;
+  entry.running += static_cast<uint32_t>(deliveries.size());
   entry.pull.deliver(std::move(deliveries));
 }
 
@@ -158,28 +184,28 @@ void flush_submits(self_ptr self) {
   auto& st = self->state;
   if (st.submitting || st.pending_submits.empty())
     return;
-  std::vector<pending_submit> batch;
   auto n = std::min(st.pending_submits.size(), st.options.max_submit_batch);
-  batch.assign(std::make_move_iterator(st.pending_submits.begin()),
-               std::make_move_iterator(st.pending_submits.begin() + n));
+  std::vector<pending_submit> batch(
+      std::make_move_iterator(st.pending_submits.begin()),
+      std::make_move_iterator(st.pending_submits.begin() + n));
   st.pending_submits.erase(st.pending_submits.begin(),
                            st.pending_submits.begin() + n);
-  std::vector<job_record> jobs;
-  jobs.reserve(batch.size());
+  std::vector<submit_request> requests;
+  requests.reserve(batch.size());
   for (auto& p : batch)
-    jobs.push_back(p.job);
+    requests.push_back(p.request);
   st.submitting = true;
-  self->request(st.store, st.options.store_timeout, submit_atom::value, jobs)
+  self->request(st.store, st.options.store_timeout, submit_atom::value,
+                std::move(requests))
       .then(
-          [=](const std::vector<bool>& created) mutable {
+          [=](std::vector<submit_result>& results) mutable {
             self->state.submitting = false;
-            for (size_t i = 0; i < batch.size(); ++i) {
-              if (i < created.size() && created[i]) {
-                wake(self, batch[i].job.queue, 1);
-                batch[i].promise.deliver(std::move(batch[i].job));
-              } else {
-                batch[i].promise.deliver(caf::make_error(errc::conflict));
-              }
+            for (size_t i = 0; i < batch.size() && i < results.size(); ++i) {
+              if (results[i].created)
+                for (auto& job : results[i].jobs)
+                  if (job.status == status::queued)
+                    wake(self, job.queue, 1);
+              batch[i].promise.deliver(std::move(results[i]));
             }
             flush_submits(self);
           },
@@ -214,6 +240,14 @@ void on_tick(self_ptr self) {
   ++st.ticks;
   self->request(st.store, st.options.store_timeout, promote_atom::value)
       .then([=](uint32_t n) { wake(self, {}, n); }, [](caf::error&) {});
+  auto ticks_per = [&](std::chrono::milliseconds period) {
+    return std::max<int64_t>(
+        1, period.count()
+               / std::max<int64_t>(1, st.options.tick_interval.count()));
+  };
+  if (st.ticks % ticks_per(st.options.expire_interval) == 0)
+    self->request(st.store, st.options.store_timeout, expire_atom::value)
+        .then([](uint32_t) {}, [](caf::error&) {});
   auto per_second = std::max<int64_t>(
       1, 1000 / std::max<int64_t>(1, st.options.tick_interval.count()));
   if (st.ticks % per_second == 0) {
@@ -253,14 +287,56 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
   if (options.tick_interval.count() > 0)
     self->send(self, tick_atom::value);
   return {
-      [=](submit_atom, job_record& job) -> caf::result<job_record> {
-        auto rp = self->make_response_promise<job_record>();
-        self->state.pending_submits.push_back({std::move(job), rp});
+      [=](submit_atom, submit_request& req) -> caf::result<submit_result> {
+        auto rp = self->make_response_promise<submit_result>();
+        self->state.pending_submits.push_back({std::move(req), rp});
         flush_submits(self);
         return rp;
       },
       [=](get_atom, const std::string& id) {
         return self->delegate(self->state.store, get_atom::value, id);
+      },
+      [=](list_atom, const list_query& query) {
+        return self->delegate(self->state.store, list_atom::value, query);
+      },
+      [=](cancel_atom, const std::string& id) {
+        return self->delegate(self->state.store, cancel_atom::value, id);
+      },
+      [=](retry_atom, const std::string& id) -> caf::result<job_record> {
+        auto rp = self->make_response_promise<job_record>();
+        self->request(self->state.store, self->state.options.store_timeout,
+                      retry_atom::value, id)
+            .then(
+                [=](job_record& job) mutable {
+                  wake(self, job.queue, 1); // back on a ready stack
+                  rp.deliver(std::move(job));
+                },
+                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
+      },
+      [=](stats_atom, const std::string& queue) {
+        return self->delegate(self->state.store, stats_atom::value, queue);
+      },
+      [=](stats_atom) {
+        return self->delegate(self->state.store, stats_atom::value);
+      },
+      [=](workers_atom) { return self->state.workers.views(); },
+      [=](ready_atom) -> caf::result<bool> {
+        auto rp = self->make_response_promise<bool>();
+        self->request(self->state.store, self->state.options.ready_timeout,
+                      ping_atom::value)
+            .then(
+                [=](bool ok) mutable { rp.deliver(ok); },
+                [=](caf::error& err) mutable {
+                  // A hung Redis keeps the store busy: say so, rather than
+                  // letting the ingress think the broker hung.
+                  if (err == caf::sec::request_timeout)
+                    err = caf::make_error(
+                        errc::unavailable,
+                        std::string{"redis did not answer within the timeout"});
+                  rp.deliver(std::move(err));
+                });
+        return rp;
       },
       [=](join_atom, worker_info& info,
           worker_node_actor& handle) -> caf::result<bool> {
@@ -272,7 +348,8 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
         if (auto* old = self->state.workers.find(id))
           answer_pull(*old, {});
         self->monitor(handle);
-        self->state.workers.add(std::move(info), std::move(handle));
+        self->state.workers.add(std::move(info), std::move(handle)).last_seen
+            = now_us();
         self->state.awaiting_rejoin.erase(id);
         spdlog::info("broker: worker node {} joined", id);
         auto rp = self->make_response_promise<bool>();
@@ -297,6 +374,7 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
         auto* entry = self->state.workers.find(worker_id);
         if (entry == nullptr)
           return caf::make_error(errc::unknown_worker, worker_id);
+        entry->last_seen = now_us();
         answer_pull(*entry, {}); // at most one open pull per node
         entry->pull = self->make_response_promise<std::vector<delivery>>();
         entry->pull_open = true;
@@ -308,6 +386,10 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
       },
       [=](ack_atom, const std::string& worker_id,
           std::vector<job_outcome>& outcomes) {
+        if (auto* entry = self->state.workers.find(worker_id)) {
+          entry->count(outcomes);
+          entry->last_seen = now_us();
+        }
         return self->delegate(self->state.store, ack_atom::value, worker_id,
                               std::move(outcomes));
       },

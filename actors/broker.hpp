@@ -34,6 +34,10 @@ struct broker_options {
   std::chrono::milliseconds tick_interval{100};
   /// Most jobs written in one store round trip.
   size_t max_submit_batch = 1000;
+  /// Period of dropping expired finished jobs from the indexes.
+  std::chrono::milliseconds expire_interval{10000};
+  /// Timeout of the Redis check of /readyz.
+  std::chrono::milliseconds ready_timeout{1000};
   /// Timeout of each request to the store.
   std::chrono::milliseconds store_timeout{4000};
 };
@@ -48,8 +52,18 @@ struct worker_entry {
   bool claiming = false; ///< a claim for this worker is at the store
   bool recheck = false;  ///< work arrived while claiming: claim again
   std::chrono::steady_clock::time_point pull_since{};
+  // -- what GET /v1/workers shows ---
+  uint32_t running = 0;   ///< delivered, not yet acked
+  uint64_t processed = 0; ///< succeeded attempts reported
+  uint64_t failed = 0;    ///< failed attempts reported
+  int64_t last_seen = 0;  ///< unix us of its last message
 
   bool serves(const std::string& queue) const;
+
+  worker_view view() const;
+
+  /// Books the outcomes of an ack.
+  void count(const std::vector<job_outcome>& outcomes);
 };
 
 /// The broker's bookkeeping of worker nodes, free of actor code.
@@ -63,6 +77,7 @@ public:
   /// (all queues if empty). Workers mid-claim are flagged to re-check.
   std::vector<std::string> wake(const std::string& queue, size_t max);
   std::vector<std::string> ids() const;
+  std::vector<worker_view> views() const;
 
   size_t size() const {
     return entries_.size();
@@ -73,10 +88,10 @@ private:
   std::map<caf::actor_addr, std::string> by_handle_;
 };
 
-/// A submitted job waiting for its turn at the store.
+/// A create request waiting for its turn at the store.
 struct pending_submit {
-  job_record job;
-  caf::typed_response_promise<job_record> promise;
+  submit_request request;
+  caf::typed_response_promise<submit_result> promise;
 };
 
 struct broker_state {

@@ -1,43 +1,105 @@
-// The HTTP ingress actor; see ingress.hpp.
+// The HTTP ingress actor; see ingress.hpp. One small function per API
+// operation: ask the broker, render the answer.
 #include "actors/ingress.hpp"
 
 #include <caf/sec.hpp>
 #include <spdlog/spdlog.h>
 
-#include "core/job_id.hpp"
 #include "core/job_json.hpp"
-#include "core/time.hpp"
 #include "messages/errors.hpp"
 
 namespace jobstack {
 
-void stamp_new_job(job_record& job, int64_t now) {
-  job.id = make_job_id(now);
-  job.status = status::queued;
-  job.attempts = 0;
-  job.created_at = now;
-  job.updated_at = now;
-}
+using nlohmann::json;
 
-http_reply error_to_reply(const caf::error& err) {
+http_reply error_to_reply(const caf::error& err, const std::string& what) {
   if (err == errc::not_found)
-    return error_reply(404, "not_found", "job not found");
-  if (err == errc::conflict)
-    return error_reply(409, "conflict", "the job's state forbids this");
+    return error_reply(404, "not_found", what + " not found");
+  if (err == errc::conflict) {
+    std::string status = "in a state that";
+    auto& ctx = err.context();
+    if (ctx.match_elements<std::string>())
+      status = "already " + ctx.get_as<std::string>(0) + ", which";
+    return error_reply(409, "conflict",
+                       "the " + what + " is " + status + " forbids this");
+  }
   // Everything else (Redis down, broker slow or gone) is "try again".
   auto reply = error_reply(503, "unavailable",
-                           "the job store is unavailable; nothing was written");
+                           "the job store is unavailable; try again");
   reply.headers.emplace_back("Retry-After", "1");
   return reply;
 }
 
 namespace {
 
-http_reply job_reply(int status, const job_record& job) {
+using self_ptr = ingress_actor::stateful_pointer<ingress_state>;
+
+http_reply json_reply(int status, const json& body) {
   http_reply reply;
   reply.status = status;
-  reply.body = job_to_json(job).dump();
+  reply.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   return reply;
+}
+
+// Asks the broker and renders its answer (type T) with `render`.
+template <class T, class Render, class... Ts>
+void ask(self_ptr self, const broker_actor& broker,
+         std::chrono::milliseconds timeout, const reply_sink& sink,
+         const std::string& what, Render render, Ts&&... xs) {
+  self->request(broker, timeout, std::forward<Ts>(xs)...)
+      .then([sink, render](T& answer) { sink.deliver(render(answer)); },
+            [sink, what](caf::error& err) {
+              if (err != errc::not_found && err != errc::conflict)
+                spdlog::warn("ingress: broker request failed: {}",
+                             caf::to_string(err));
+              sink.deliver(error_to_reply(err, what));
+            });
+}
+
+http_reply created_reply(const submit_result& result, bool batch) {
+  int status = result.created ? 201 : 200;
+  if (batch)
+    return json_reply(status, jobs_to_json(result.jobs));
+  if (result.jobs.empty()) // the jobs of a repeated key expired
+    return error_reply(404, "not_found", "job not found");
+  auto reply = json_reply(status, job_to_json(result.jobs.front()));
+  reply.headers.emplace_back("Location", "/v1/jobs/" + result.jobs.front().id);
+  return reply;
+}
+
+// The reason carried by an error (a store failure says what Redis said).
+std::string error_text(const caf::error& err) {
+  auto& ctx = err.context();
+  if (ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  return caf::to_string(err);
+}
+
+http_reply ready_reply(bool redis_ok, const std::string& redis,
+                       const std::string& broker) {
+  auto ok = redis_ok && broker == "ok";
+  auto reply = json_reply(
+      ok ? 200 : 503, json{{"status", ok ? "ready" : "unavailable"},
+                           {"checks", {{"redis", redis}, {"broker", broker}}}});
+  if (!ok)
+    reply.headers.emplace_back("Retry-After", "1");
+  return reply;
+}
+
+void check_ready(self_ptr self, const broker_actor& broker,
+                 std::chrono::milliseconds timeout, const reply_sink& sink) {
+  self->request(broker, timeout, ready_atom::value)
+      .then(
+      [sink](bool ok) {
+        sink.deliver(ready_reply(ok, ok ? "ok" : "no answer to PING", "ok"));
+      },
+            [sink](caf::error& err) {
+              // The broker answered with Redis' failure, or did not answer.
+              if (err == caf::sec::request_timeout)
+                sink.deliver(ready_reply(false, "unknown", "not answering"));
+              else
+                sink.deliver(ready_reply(false, error_text(err), "ok"));
+            });
 }
 
 } // namespace
@@ -45,31 +107,72 @@ http_reply job_reply(int status, const job_record& job) {
 ingress_actor::behavior_type
 ingress(ingress_actor::stateful_pointer<ingress_state> self,
         broker_actor broker, ingress_options options) {
+  auto t = options.broker_timeout;
+  auto job = [](const job_record& j) {
+    return json_reply(200, job_to_json(j));
+  };
   return {
-      [=](create_atom, job_record& job, const reply_sink& sink) {
-        stamp_new_job(job, now_us());
-        self->request(broker, options.broker_timeout, submit_atom::value,
-                      std::move(job))
-            .then(
-                [=](const job_record& stored) {
-                  auto reply = job_reply(201, stored);
-                  reply.headers.emplace_back("Location",
-                                             "/v1/jobs/" + stored.id);
-                  sink.deliver(std::move(reply));
-                },
-                [=](caf::error& err) {
-                  spdlog::warn("ingress: create failed: {}",
-                               caf::to_string(err));
-                  sink.deliver(error_to_reply(err));
-                });
-      },
-      [=](get_atom, const std::string& id, const reply_sink& sink) {
-        self->request(broker, options.broker_timeout, get_atom::value, id)
-            .then(
-                [=](const job_record& job) {
-                  sink.deliver(job_reply(200, job));
-                },
-                [=](caf::error& err) { sink.deliver(error_to_reply(err)); });
+      [=](api_command& cmd, const reply_sink& sink) {
+        switch (cmd.op) {
+        case api_op::create:
+        case api_op::create_batch: {
+          bool batch = cmd.op == api_op::create_batch;
+          ask<submit_result>(
+              self, broker, t, sink, "job",
+              [batch](const submit_result& r) {
+                return created_reply(r, batch);
+              },
+              submit_atom::value, std::move(cmd.submit));
+          break;
+        }
+        case api_op::get:
+          ask<job_record>(self, broker, t, sink, "job", job, get_atom::value,
+                          cmd.name);
+          break;
+        case api_op::list:
+          ask<job_page>(
+              self, broker, t, sink, "job",
+              [](const job_page& p) {
+                return json_reply(200, page_to_json(p));
+              },
+              list_atom::value, cmd.query);
+          break;
+        case api_op::cancel:
+          ask<job_record>(self, broker, t, sink, "job", job, cancel_atom::value,
+                          cmd.name);
+          break;
+        case api_op::retry:
+          ask<job_record>(self, broker, t, sink, "job", job, retry_atom::value,
+                          cmd.name);
+          break;
+        case api_op::queue_stats:
+          ask<queue_stats>(
+              self, broker, t, sink, "queue",
+              [](const queue_stats& s) {
+                return json_reply(200, stats_to_json(s));
+              },
+              stats_atom::value, cmd.name);
+          break;
+        case api_op::queue_list:
+          ask<std::vector<queue_stats>>(
+              self, broker, t, sink, "queue",
+              [](const std::vector<queue_stats>& s) {
+                return json_reply(200, stats_list_to_json(s));
+              },
+              stats_atom::value);
+          break;
+        case api_op::workers:
+          ask<std::vector<worker_view>>(
+              self, broker, t, sink, "worker",
+              [](const std::vector<worker_view>& w) {
+                return json_reply(200, workers_to_json(w));
+              },
+              workers_atom::value);
+          break;
+        case api_op::ready:
+          check_ready(self, broker, options.ready_timeout, sink);
+          break;
+        }
       },
   };
 }

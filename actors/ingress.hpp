@@ -1,4 +1,4 @@
-// The HTTP ingress: takes validated requests from the HTTP layer, asks the
+// The HTTP ingress: takes routed API commands from the HTTP layer, asks the
 // broker, and writes the answer through the request's reply callback.
 // Lives in jobstack-server next to the HTTP server; never blocks.
 #pragma once
@@ -17,17 +17,17 @@ struct ingress_options {
   /// Below RESTinio's handle_request_timeout, so the client always gets an
   /// answer (a 503) instead of a closed connection.
   std::chrono::milliseconds broker_timeout{5000};
+  /// /readyz waits this long for the broker's Redis check.
+  std::chrono::milliseconds ready_timeout{2000};
 };
 
 struct ingress_state {
   static inline const char* name = "ingress";
 };
 
-/// Fills in what the server decides for a new job: id, status, times.
-void stamp_new_job(job_record& job, int64_t now);
-
-/// Maps an error from the broker or store to the API's error reply.
-http_reply error_to_reply(const caf::error& err);
+/// Maps an error from the broker or store to the API's error reply;
+/// `what` names the resource for 404s ("job", "queue").
+http_reply error_to_reply(const caf::error& err, const std::string& what);
 
 ingress_actor::behavior_type
 ingress(ingress_actor::stateful_pointer<ingress_state> self,

@@ -24,6 +24,15 @@ caf::expected<T> guarded(const char* what, F f) {
   }
 }
 
+// not_found and "the status forbids it" become errors the API maps.
+caf::expected<job_record> to_expected(change_result result) {
+  if (result.outcome == "ok" && result.job)
+    return std::move(*result.job);
+  if (result.outcome == "ok" || result.outcome == "not_found")
+    return caf::make_error(errc::not_found);
+  return caf::make_error(errc::conflict, result.outcome);
+}
+
 uint32_t count_applied(const std::vector<bool>& applied,
                        const std::vector<job_outcome>& outcomes,
                        const std::string& worker_id) {
@@ -54,10 +63,10 @@ store(store_actor::stateful_pointer<store_state> self, store_options options) {
   });
   auto& exec = *self->state.exec;
   return {
-      [=, &exec](submit_atom, std::vector<job_record>& jobs) {
-        return run_blocking<std::vector<bool>>(self, exec, [=] {
-          return guarded<std::vector<bool>>(
-              "submit", [&] { return db->create_many(jobs); });
+      [=, &exec](submit_atom, std::vector<submit_request>& requests) {
+        return run_blocking<std::vector<submit_result>>(self, exec, [=] {
+          return guarded<std::vector<submit_result>>(
+              "submit", [&] { return db->submit(requests); });
         });
       },
       [=, &exec](get_atom, const std::string& id) {
@@ -68,6 +77,45 @@ store(store_actor::stateful_pointer<store_state> self, store_options options) {
               return caf::make_error(errc::not_found);
             return std::move(*job);
           });
+        });
+      },
+      [=, &exec](list_atom, const list_query& query) {
+        return run_blocking<job_page>(self, exec, [=] {
+          return guarded<job_page>("list", [&] { return db->list(query); });
+        });
+      },
+      [=, &exec](cancel_atom, const std::string& id) {
+        return run_blocking<job_record>(self, exec, [=] {
+          return guarded<job_record>(
+              "cancel", [&] { return to_expected(db->cancel(id, now_us())); });
+        });
+      },
+      [=, &exec](retry_atom, const std::string& id) {
+        return run_blocking<job_record>(self, exec, [=] {
+          return guarded<job_record>(
+              "retry", [&] { return to_expected(db->retry(id, now_us())); });
+        });
+      },
+      [=, &exec](stats_atom, const std::string& queue) {
+        return run_blocking<queue_stats>(self, exec, [=] {
+          return guarded<queue_stats>(
+              "stats", [&]() -> caf::expected<queue_stats> {
+                auto stats = db->stats(queue);
+                if (!stats)
+                  return caf::make_error(errc::not_found);
+                return std::move(*stats);
+              });
+        });
+      },
+      [=, &exec](stats_atom) {
+        return run_blocking<std::vector<queue_stats>>(self, exec, [=] {
+          return guarded<std::vector<queue_stats>>(
+              "stats", [&] { return db->all_stats(); });
+        });
+      },
+      [=, &exec](ping_atom) {
+        return run_blocking<bool>(self, exec, [=] {
+          return guarded<bool>("ping", [&] { return db->ping(); });
         });
       },
       [=, &exec](claim_atom, const std::string& worker_id,
@@ -113,6 +161,12 @@ store(store_actor::stateful_pointer<store_state> self, store_options options) {
         return run_blocking<uint32_t>(self, exec, [=] {
           return guarded<uint32_t>(
               "promote", [&] { return db->promote_due(now_us(), 1000); });
+        });
+      },
+      [=, &exec](expire_atom) {
+        return run_blocking<uint32_t>(self, exec, [=] {
+          return guarded<uint32_t>(
+              "expire", [&] { return db->expire_finished(now_us()); });
         });
       },
       [](completion& done) { done.run(); },

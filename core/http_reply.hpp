@@ -13,6 +13,7 @@ struct http_reply {
   int status = 200;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string content_type = "application/json";
 };
 
 /// Builds the API's error shape: {"error": {"code", "message", "details"}}.

@@ -47,4 +47,46 @@ json job_to_json(const job_record& job) {
               {"worker", text_or_null(job.worker)}};
 }
 
+json jobs_to_json(const std::vector<job_record>& jobs) {
+  auto items = json::array();
+  for (auto& job : jobs)
+    items.push_back(job_to_json(job));
+  return json{{"jobs", std::move(items)}};
+}
+
+json page_to_json(const job_page& page) {
+  auto body = jobs_to_json(page.jobs);
+  body["next_cursor"] = page.next_offset == 0
+                            ? json(nullptr)
+                            : json(std::to_string(page.next_offset));
+  return body;
+}
+
+json stats_to_json(const queue_stats& s) {
+  return json{{"name", s.name},           {"queued", s.queued},
+              {"scheduled", s.scheduled}, {"running", s.running},
+              {"succeeded", s.succeeded}, {"dead", s.dead},
+              {"cancelled", s.cancelled}};
+}
+
+json stats_list_to_json(const std::vector<queue_stats>& stats) {
+  auto items = json::array();
+  for (auto& s : stats)
+    items.push_back(stats_to_json(s));
+  return json{{"queues", std::move(items)}};
+}
+
+json workers_to_json(const std::vector<worker_view>& workers) {
+  auto items = json::array();
+  for (auto& w : workers)
+    items.push_back(json{{"id", w.id},
+                         {"node", w.node},
+                         {"concurrency", w.concurrency},
+                         {"running", w.running},
+                         {"processed", w.processed},
+                         {"failed", w.failed},
+                         {"last_seen", time_or_null(w.last_seen)}});
+  return json{{"workers", std::move(items)}};
+}
+
 } // namespace jobstack

@@ -38,6 +38,23 @@ inline const setting http_port{"http.port", "CSC_HTTP_PORT", "3000",
 inline const setting http_max_body{"http.max_body_bytes",
                                    "CSC_HTTP_MAX_BODY_BYTES", "1048576",
                                    "largest accepted request body"};
+inline const setting http_max_headers{"http.max_headers",
+                                      "CSC_HTTP_MAX_HEADERS", "100",
+                                      "most header fields per request"};
+inline const setting http_max_url{"http.max_url_bytes",
+                                  "CSC_HTTP_MAX_URL_BYTES", "8192",
+                                  "longest request target"};
+inline const setting http_read_timeout{
+    "http.read_timeout_ms", "CSC_HTTP_READ_TIMEOUT_MS", "10000",
+    "a connection that sends no whole request in this time is closed"};
+inline const setting swagger_path{"swagger.path", "SWAGGER_PATH", ".",
+                                  "directory of the OpenAPI document"};
+inline const setting swagger_filename{"swagger.filename", "SWAGGER_FILENAME",
+                                      "openapi.yaml",
+                                      "file name of the OpenAPI document"};
+inline const setting swagger_ui_dir{"swagger.ui_dir", "SWAGGER_UI_DIR",
+                                    "node_modules/swagger-ui-dist",
+                                    "directory of the swagger-ui-dist assets"};
 inline const setting broker_host{"broker.host", "CSC_BROKER_HOST", "127.0.0.1",
                                  "where workers find the broker"};
 inline const setting broker_port{"broker.port", "CSC_BROKER_PORT", "4242",

@@ -1,25 +1,20 @@
-// RESTinio routes of the HTTP API; see server.hpp. One handler per route,
-// one function (make_router) listing every route with its 405 row.
+// RESTinio transport of the HTTP API; see server.hpp. All routing lives in
+// routes.cpp; this file converts requests and replies and counts them.
 #include "http/server.hpp"
 
-#include <algorithm>
-#include <cctype>
-
 #include <caf/send.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
 #include <restinio/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include "core/job_id.hpp"
-#include "core/job_spec.hpp"
+#include "core/time.hpp"
 
 namespace jobstack {
 
 namespace {
 
-using router_t = restinio::router::express_router_t<>;
-struct traits_t : restinio::default_traits_t {
-  using request_handler_t = router_t;
-};
 using request_handle = restinio::request_handle_t;
 
 const char* reason_phrase(int status) {
@@ -38,8 +33,12 @@ const char* reason_phrase(int status) {
     return "Conflict";
   case 413:
     return "Payload Too Large";
+  case 414:
+    return "URI Too Long";
   case 415:
     return "Unsupported Media Type";
+  case 431:
+    return "Request Header Fields Too Large";
   case 503:
     return "Service Unavailable";
   default:
@@ -52,126 +51,108 @@ void send_reply(const request_handle& req, const http_reply& reply) {
       restinio::http_status_code_t{static_cast<uint16_t>(reply.status)},
       reason_phrase(reply.status)});
   response.append_header(restinio::http_field::content_type,
-                         "application/json");
+                         reply.content_type);
   for (auto& [name, value] : reply.headers)
     response.append_header(name, value);
   response.set_body(reply.body);
   response.done();
 }
 
-restinio::request_handling_status_t answer(const request_handle& req,
-                                           const http_reply& reply) {
-  send_reply(req, reply);
-  return restinio::request_accepted();
+api_request to_api_request(const request_handle& req) {
+  api_request out;
+  out.method = req->header().method().c_str();
+  out.target = std::string{req->header().request_target()};
+  for (auto& field : req->header())
+    out.headers.emplace_back(field.name(), field.value());
+  out.body = req->body();
+  return out;
 }
 
-reply_sink sink_for(request_handle req) {
-  return reply_sink{[req](http_reply reply) {
-    send_reply(req, reply);
-  }};
-}
-
-http_reply method_not_allowed(const std::string& allow) {
-  auto reply = error_reply(405, "method_not_allowed",
-                           "method not allowed; use " + allow);
-  reply.headers.emplace_back("Allow", allow);
-  return reply;
-}
-
-// -- handlers
-// --------------------------------------------------------------------
-
-struct handlers {
-  http_options options;
-  ingress_actor ingress;
-
-  restinio::request_handling_status_t on_job_create(const request_handle& req) {
-    auto content_type
-        = req->header().opt_value_of(restinio::http_field::content_type);
-    if (!content_type || !is_json_content_type(std::string{*content_type}))
-      return answer(req, error_reply(415, "unsupported_media_type",
-                                     "Content-Type must be application/json"));
-    if (req->body().size() > options.max_body_bytes)
-      return answer(req, error_reply(413, "payload_too_large",
-                                     "body exceeds http.max_body_bytes"));
-    auto spec = parse_job_spec(req->body());
-    if (spec.error)
-      return answer(req, error_reply(400, spec.error->code, spec.error->message,
-                                     spec.error->field));
-    caf::anon_send(ingress, create_atom::value, std::move(spec.job),
-                   sink_for(req));
-    return restinio::request_accepted();
+// Request counts and durations by route template, method and status class
+// (bounded label values: unknown paths count as route "none").
+class request_metrics {
+public:
+  explicit request_metrics(prometheus::Registry& registry)
+      : requests_(prometheus::BuildCounter()
+                      .Name("jobstack_http_requests_total")
+                      .Help("HTTP requests answered, by route, method and "
+                            "status class")
+                      .Register(registry)),
+        durations_(prometheus::BuildHistogram()
+                       .Name("jobstack_http_request_duration_seconds")
+                       .Help("Time from request to answer, by route")
+                       .Register(registry)) {
+    // nop
   }
 
-  restinio::request_handling_status_t on_job_get(const request_handle& req,
-                                                 std::string id) {
-    if (!is_plausible_job_id(id))
-      return answer(req, error_reply(404, "not_found", "job not found"));
-    caf::anon_send(ingress, get_atom::value, std::move(id), sink_for(req));
-    return restinio::request_accepted();
+  void record(const std::string& route, const std::string& method, int status,
+              double seconds) {
+    static const char* classes[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+    auto cls = classes[std::clamp(status / 100, 1, 5) - 1];
+    auto known = method == "GET" || method == "POST" || method == "DELETE";
+    auto r = route.empty() ? std::string{"none"} : route;
+    requests_
+        .Add(
+            {{"route", r}, {"method", known ? method : "other"}, {"code", cls}})
+        .Increment();
+    durations_.Add({{"route", r}}, buckets()).Observe(seconds);
   }
 
-  restinio::request_handling_status_t on_healthz(const request_handle& req) {
-    return answer(req, http_reply{200, R"({"status":"ok"})", {}});
+private:
+  static const prometheus::Histogram::BucketBoundaries& buckets() {
+    static const prometheus::Histogram::BucketBoundaries b{
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+        0.1,    0.25,  0.5,    1,     2.5,  5};
+    return b;
   }
 
-  restinio::request_handling_status_t on_not_found(const request_handle& req) {
-    return answer(req, error_reply(404, "not_found", "no such route"));
-  }
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& durations_;
 };
-
-std::unique_ptr<router_t> make_router(std::shared_ptr<handlers> h) {
-  using restinio::http_method_get;
-  using restinio::http_method_post;
-  using restinio::router::none_of_methods;
-  auto router = std::make_unique<router_t>();
-  // Create a job.
-  router->http_post("/v1/jobs",
-                    [h](auto req, auto) { return h->on_job_create(req); });
-  router->add_handler(
-      none_of_methods(http_method_post()), "/v1/jobs",
-      [](auto req, auto) { return answer(req, method_not_allowed("POST")); });
-  // Read a job.
-  router->http_get("/v1/jobs/:id", [h](auto req, auto params) {
-    return h->on_job_get(req, std::string{params["id"]});
-  });
-  router->add_handler(
-      none_of_methods(http_method_get()), "/v1/jobs/:id",
-      [](auto req, auto) { return answer(req, method_not_allowed("GET")); });
-  // Liveness.
-  router->http_get("/healthz",
-                   [h](auto req, auto) { return h->on_healthz(req); });
-  router->add_handler(
-      none_of_methods(http_method_get()), "/healthz",
-      [](auto req, auto) { return answer(req, method_not_allowed("GET")); });
-  router->non_matched_request_handler(
-      [h](auto req) { return h->on_not_found(req); });
-  return router;
-}
 
 } // namespace
 
-bool is_json_content_type(const std::string& value) {
-  auto end = value.find(';');
-  auto media = value.substr(0, end);
-  media.erase(std::remove_if(media.begin(), media.end(),
-                             [](unsigned char c) { return std::isspace(c); }),
-              media.end());
-  std::transform(media.begin(), media.end(), media.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return media == "application/json";
-}
-
 struct http_server::impl {
   http_options options;
+  route_options routes;
   ingress_actor ingress;
-  restinio::running_server_handle_t<traits_t> server;
+  std::shared_ptr<prometheus::Registry> registry;
+  std::unique_ptr<request_metrics> metrics;
+  restinio::running_server_handle_t<restinio::default_traits_t> server;
+
+  restinio::request_handling_status_t handle(const request_handle& req) {
+    auto started = now_us();
+    auto request = to_api_request(req);
+    auto routed = route_request(request, routes, started);
+    auto* m = metrics.get();
+    auto finish = [req, m, route = routed.route, method = request.method,
+                   started](const http_reply& reply) {
+      send_reply(req, reply);
+      m->record(route, method, reply.status,
+                static_cast<double>(now_us() - started) / 1e6);
+    };
+    if (routed.reply) {
+      finish(*routed.reply);
+      return restinio::request_accepted();
+    }
+    caf::anon_send(ingress, std::move(routed.command),
+                   reply_sink{std::move(finish)});
+    return restinio::request_accepted();
+  }
 };
 
-http_server::http_server(http_options options, ingress_actor ingress)
+http_server::http_server(http_options options, route_options routes,
+                         ingress_actor ingress,
+                         std::shared_ptr<prometheus::Registry> metrics)
     : impl_(std::make_unique<impl>()) {
   impl_->options = std::move(options);
+  impl_->routes = std::move(routes);
+  impl_->routes.max_body_bytes = impl_->options.max_body_bytes;
+  impl_->routes.max_url_bytes = impl_->options.max_url_bytes;
+  impl_->routes.max_headers = impl_->options.max_headers;
   impl_->ingress = std::move(ingress);
+  impl_->registry = std::move(metrics);
+  impl_->metrics = std::make_unique<request_metrics>(*impl_->registry);
 }
 
 http_server::~http_server() {
@@ -180,15 +161,23 @@ http_server::~http_server() {
 
 void http_server::start() {
   auto& o = impl_->options;
-  auto h = std::make_shared<handlers>(handlers{o, impl_->ingress});
+  auto hard = o.hard_limit_factor;
+  auto* self = impl_.get();
   auto settings
-      = restinio::server_settings_t<traits_t>{}
+      = restinio::server_settings_t<restinio::default_traits_t>{}
             .address(o.host)
             .port(o.port)
             .handle_request_timeout(o.request_timeout)
-            .read_next_http_message_timelimit(std::chrono::seconds{60})
+            .read_next_http_message_timelimit(o.read_timeout)
             .write_http_response_timelimit(std::chrono::seconds{5})
-            .request_handler(make_router(h));
+            .incoming_http_msg_limits(
+                restinio::incoming_http_msg_limits_t{}
+                    .max_url_size(o.max_url_bytes * hard)
+                    .max_field_count(o.max_headers * hard)
+                    .max_field_name_size(8 * 1024)
+                    .max_field_value_size(64 * 1024)
+                    .max_body_size(o.max_body_bytes * hard))
+            .request_handler([self](auto req) { return self->handle(req); });
   impl_->server = restinio::run_async(restinio::own_io_context(),
                                       std::move(settings), o.threads);
 }

@@ -1,8 +1,8 @@
-// The HTTP API server of jobstack-server (RESTinio). Routes parse and
-// validate on the connection's thread, then hand the request to the
-// ingress actor and return at once; the actor answers asynchronously.
-// RESTinio is kept out of this header so only server.cpp pays its build
-// cost.
+// The HTTP transport of jobstack-server (RESTinio): every request goes
+// through route_request (http/routes.hpp); an immediate reply is written
+// at once, a command goes to the ingress actor, which answers
+// asynchronously. RESTinio is kept out of this header so only server.cpp
+// pays its build cost.
 #pragma once
 
 #include <chrono>
@@ -11,21 +11,38 @@
 #include <memory>
 #include <string>
 
+#include "http/routes.hpp"
 #include "messages/ingress.hpp"
+
+namespace prometheus {
+class Registry;
+} // namespace prometheus
 
 namespace jobstack {
 
 struct http_options {
   std::string host = "0.0.0.0";
   uint16_t port = 3000;
+  /// Limits answered with a 4xx by route_request; RESTinio itself cuts off
+  /// (closes without reading on) anything beyond `hard_limit_factor` times.
   size_t max_body_bytes = 1024 * 1024;
+  size_t max_url_bytes = 8192;
+  size_t max_headers = 100;
+  size_t hard_limit_factor = 4;
+  /// A connection that has not sent a whole request by then is closed.
+  std::chrono::milliseconds read_timeout{10000};
+  /// No answer by then: RESTinio closes the connection (the ingress answers
+  /// 503 well before).
   std::chrono::milliseconds request_timeout{10000};
   size_t threads = 2;
 };
 
 class http_server {
 public:
-  http_server(http_options options, ingress_actor ingress);
+  /// `metrics` receives the HTTP request metrics; `routes` says what
+  /// documents and limits route_request uses.
+  http_server(http_options options, route_options routes, ingress_actor ingress,
+              std::shared_ptr<prometheus::Registry> metrics);
   ~http_server();
 
   /// Binds and starts serving on background threads; throws on failure.
@@ -38,8 +55,5 @@ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };
-
-/// True if a Content-Type header value names JSON (parameters allowed).
-bool is_json_content_type(const std::string& value);
 
 } // namespace jobstack

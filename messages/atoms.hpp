@@ -7,20 +7,28 @@
 namespace jobstack {
 
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
+using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using claim_atom = caf::atom_constant<caf::atom("claim")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using create_atom = caf::atom_constant<caf::atom("create")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using get_atom = caf::atom_constant<caf::atom("get")>;
 using grace_atom = caf::atom_constant<caf::atom("grace")>;
 using join_atom = caf::atom_constant<caf::atom("join")>;
 using known_atom = caf::atom_constant<caf::atom("known")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using promote_atom = caf::atom_constant<caf::atom("promote")>;
 using pull_atom = caf::atom_constant<caf::atom("pull")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using requeue_atom = caf::atom_constant<caf::atom("requeue")>;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using submit_atom = caf::atom_constant<caf::atom("submit")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using workers_atom = caf::atom_constant<caf::atom("workers")>;
 
 } // namespace jobstack

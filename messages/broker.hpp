@@ -1,6 +1,6 @@
 // Typed interface of the queue broker, published to other CAF nodes on
-// CSC_BROKER_PORT. The ingress submits and reads jobs; worker nodes join,
-// pull deliveries and ack outcomes.
+// CSC_BROKER_PORT. The ingress creates, reads and changes jobs; worker
+// nodes join, pull deliveries and ack outcomes.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/api.hpp"
 #include "messages/atoms.hpp"
 #include "messages/job.hpp"
 #include "messages/worker_node.hpp"
@@ -17,9 +18,21 @@
 namespace jobstack {
 
 using broker_actor = caf::typed_actor<
-    caf::replies_to<submit_atom, job_record>::with<job_record>,
+    // -- the API
+    // ---------------------------------------------------------------
+    caf::replies_to<submit_atom, submit_request>::with<submit_result>,
     caf::replies_to<get_atom, std::string>::with<job_record>,
-    // A worker node joins (or re-joins after a reconnect).
+    caf::replies_to<list_atom, list_query>::with<job_page>,
+    caf::replies_to<cancel_atom, std::string>::with<job_record>,
+    caf::replies_to<retry_atom, std::string>::with<job_record>,
+    caf::replies_to<stats_atom, std::string>::with<queue_stats>,
+    caf::replies_to<stats_atom>::with<std::vector<queue_stats>>,
+    caf::replies_to<workers_atom>::with<std::vector<worker_view>>,
+    // Replies "ok" when Redis answers, else an error.
+    caf::replies_to<ready_atom>::with<bool>,
+    // -- worker nodes
+    // ---------------------------------------------------------- A worker node
+    // joins (or re-joins after a reconnect).
     caf::replies_to<join_atom, worker_info, worker_node_actor>::with<bool>,
     // worker id, free slots: replies with 0..n deliveries, possibly after a
     // wait (long poll) when no job is ready.
@@ -28,7 +41,9 @@ using broker_actor = caf::typed_actor<
     // worker id, outcomes: replies how many were applied (others were stale).
     caf::replies_to<ack_atom, std::string,
                     std::vector<job_outcome>>::with<uint32_t>,
-    caf::reacts_to<tick_atom>,   // periodic duties, self-sent
+    // -- self-sent
+    // -------------------------------------------------------------
+    caf::reacts_to<tick_atom>,   // periodic duties
     caf::reacts_to<grace_atom>>; // end of the post-restart grace period
 
 /// The scheduler of a worker node: the broker-facing face plus local control.

@@ -1,18 +1,15 @@
-// Typed interface of the HTTP ingress actor: the HTTP layer hands it
-// validated requests plus a callback that writes the answer; it asks the
-// broker and answers asynchronously. Local only (the callback cannot cross
-// a node link).
+// Typed interface of the HTTP ingress actor: the HTTP layer hands it routed
+// API commands plus a callback that writes the answer; it asks the broker
+// and answers asynchronously. Local only (the callback cannot cross a node
+// link).
 #pragma once
-
-#include <string>
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "core/http_reply.hpp"
-#include "messages/atoms.hpp"
-#include "messages/job.hpp"
+#include "http/routes.hpp"
 
 namespace jobstack {
 
@@ -21,10 +18,9 @@ struct reply_sink {
   reply_fn deliver;
 };
 
-using ingress_actor
-    = caf::typed_actor<caf::reacts_to<create_atom, job_record, reply_sink>,
-                       caf::reacts_to<get_atom, std::string, reply_sink>>;
+using ingress_actor = caf::typed_actor<caf::reacts_to<api_command, reply_sink>>;
 
 } // namespace jobstack
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobstack::api_command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(jobstack::reply_sink)

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "messages/api.hpp"
 #include "messages/broker.hpp"
 #include "messages/errors.hpp"
 #include "messages/job.hpp"
@@ -33,15 +34,27 @@ std::string to_string(errc x) {
 void register_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<broker_actor>("broker_actor")
       .add_message_type<delivery>("delivery")
+      .add_message_type<job_page>("job_page")
       .add_message_type<job_outcome>("job_outcome")
       .add_message_type<job_record>("job_record")
+      .add_message_type<list_query>("list_query")
+      .add_message_type<queue_stats>("queue_stats")
+      .add_message_type<std::vector<queue_stats>>("std::vector<queue_stats>")
+      .add_message_type<std::vector<submit_request>>(
+          "std::vector<submit_request>")
+      .add_message_type<std::vector<submit_result>>(
+          "std::vector<submit_result>")
+      .add_message_type<std::vector<worker_view>>("std::vector<worker_view>")
+      .add_message_type<submit_request>("submit_request")
+      .add_message_type<submit_result>("submit_result")
       .add_message_type<std::vector<bool>>("std::vector<bool>")
       .add_message_type<std::vector<delivery>>("std::vector<delivery>")
       .add_message_type<std::vector<job_outcome>>("std::vector<job_outcome>")
       .add_message_type<std::vector<job_record>>("std::vector<job_record>")
       .add_message_type<std::vector<std::string>>("std::vector<std::string>")
       .add_message_type<worker_info>("worker_info")
-      .add_message_type<worker_node_actor>("worker_node_actor");
+      .add_message_type<worker_node_actor>("worker_node_actor")
+      .add_message_type<worker_view>("worker_view");
   cfg.add_error_category(caf::atom("jobstack"),
                          [](uint8_t code, caf::atom_value,
                             const caf::message& ctx) -> std::string {

@@ -1,6 +1,6 @@
 // Typed interface of the store: the broker's private actor that owns the
-// Redis connection (on a thread of its own). Local to the server node; only the
-// broker talks to it.
+// Redis connection (on a thread of its own). Local to the server node;
+// only the broker talks to it.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "messages/api.hpp"
 #include "messages/atoms.hpp"
 #include "messages/completion.hpp"
 #include "messages/job.hpp"
@@ -17,11 +18,16 @@
 namespace jobstack {
 
 using store_actor = caf::typed_actor<
-    // Writes new jobs (queued: on top of their ready stacks) in one round
-    // trip; true where written, false where the id was taken.
-    caf::replies_to<submit_atom,
-                    std::vector<job_record>>::with<std::vector<bool>>,
+    // Writes many create requests in one round trip (each all or nothing).
+    caf::replies_to<submit_atom, std::vector<submit_request>>::with<
+        std::vector<submit_result>>,
     caf::replies_to<get_atom, std::string>::with<job_record>,
+    caf::replies_to<list_atom, list_query>::with<job_page>,
+    caf::replies_to<cancel_atom, std::string>::with<job_record>,
+    caf::replies_to<retry_atom, std::string>::with<job_record>,
+    caf::replies_to<stats_atom, std::string>::with<queue_stats>,
+    caf::replies_to<stats_atom>::with<std::vector<queue_stats>>,
+    caf::replies_to<ping_atom>::with<bool>,
     // worker id, queues in order, at most this many jobs.
     caf::replies_to<claim_atom, std::string, std::vector<std::string>,
                     uint32_t>::with<std::vector<delivery>>,
@@ -36,6 +42,8 @@ using store_actor = caf::typed_actor<
     caf::replies_to<known_atom>::with<std::vector<std::string>>,
     // Moves due scheduled jobs (delays, retry backoff) onto ready stacks.
     caf::replies_to<promote_atom>::with<uint32_t>,
+    // Drops expired finished jobs from the queue indexes.
+    caf::replies_to<expire_atom>::with<uint32_t>,
     // Redis work finished on the store's own thread.
     caf::reacts_to<completion>>;
 

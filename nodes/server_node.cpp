@@ -11,6 +11,8 @@
 #include <caf/io/middleman.hpp>
 #include <caf/io/publish.hpp>
 #include <caf/send.hpp>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/broker.hpp"
@@ -19,6 +21,7 @@
 #include "core/logging.hpp"
 #include "core/process.hpp"
 #include "core/settings.hpp"
+#include "http/documents.hpp"
 #include "http/server.hpp"
 
 namespace jobstack {
@@ -27,6 +30,8 @@ namespace {
 
 struct server_settings {
   http_options http;
+  std::string openapi_file;
+  std::string swagger_ui_dir;
   uint16_t broker_port = 4242;
   store_options store;
   broker_options broker;
@@ -35,9 +40,12 @@ struct server_settings {
 
 std::vector<const setting*> server_setting_list() {
   using namespace settings;
-  return {&http_host,    &http_port,    &http_max_body, &broker_port,
-          &worker_grace, &redis_host,   &redis_port,    &redis_password,
-          &retention,    &backoff_base, &backoff_cap,   &log_level};
+  return {&http_host,        &http_port,      &http_max_body,
+          &http_max_headers, &http_max_url,   &http_read_timeout,
+          &broker_port,      &worker_grace,   &redis_host,
+          &redis_port,       &redis_password, &retention,
+          &backoff_base,     &backoff_cap,    &swagger_path,
+          &swagger_filename, &swagger_ui_dir, &log_level};
 }
 
 server_settings read_server_settings(const settings_reader& in) {
@@ -46,6 +54,15 @@ server_settings read_server_settings(const settings_reader& in) {
   out.http.port = in.port(settings::http_port);
   out.http.max_body_bytes = static_cast<size_t>(
       in.integer(settings::http_max_body, 1, 1024 * 1024 * 1024));
+  out.http.max_headers
+      = static_cast<size_t>(in.integer(settings::http_max_headers, 1, 10000));
+  out.http.max_url_bytes = static_cast<size_t>(
+      in.integer(settings::http_max_url, 64, 1024 * 1024));
+  out.http.read_timeout = std::chrono::milliseconds{
+      in.integer(settings::http_read_timeout, 100, 3600 * 1000)};
+  out.openapi_file = in.text(settings::swagger_path) + "/"
+                     + in.text(settings::swagger_filename);
+  out.swagger_ui_dir = in.text(settings::swagger_ui_dir);
   out.broker_port = in.port(settings::broker_port);
   out.broker.worker_grace = std::chrono::milliseconds{
       in.integer(settings::worker_grace, 0, 24 * 3600 * 1000)};
@@ -77,7 +94,13 @@ int serve(node_config& cfg, const server_settings& s) {
     return 1;
   }
   auto front = sys.spawn(ingress, hub, ingress_options{});
-  http_server http{s.http, front};
+  auto registry = std::make_shared<prometheus::Registry>();
+  route_options routes;
+  routes.files = load_documents(s.openapi_file, s.swagger_ui_dir);
+  routes.metrics = [registry] {
+    return prometheus::TextSerializer{}.Serialize(registry->Collect());
+  };
+  http_server http{s.http, std::move(routes), front, registry};
   try {
     http.start();
   } catch (const std::exception& e) {

@@ -9,6 +9,7 @@ JOBSTACK_PACKAGES=(
   libcaf-dev libhiredis-dev librestinio-dev libasio-dev libfmt-dev
   libhttp-parser-dev prometheus-cpp-dev nlohmann-json3-dev libspdlog-dev
   redis-server python3 curl
+  python3-yaml python3-jsonschema chromium
 )
 
 log() { printf '[%s] %s\n' "${0##*/}" "$*" >&2; }
@@ -28,6 +29,26 @@ ensure_packages() {
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# Installs the npm packages of package-lock.json into node_modules/ (the
+# Swagger UI assets that jobstack-server serves at /swagger, and the OpenAPI
+# linter) when they are missing or older than the lock file; first installs
+# Debian's nodejs and npm if npm is missing. Runs no install scripts and sends
+# no usage data, so it needs nothing but the npm registry.
+ensure_node_modules() {
+  if ! command -v npm >/dev/null 2>&1; then
+    [ "$(id -u)" -eq 0 ] \
+      || die "npm is missing; run as root or: apt-get install nodejs npm"
+    log "installing missing packages: nodejs npm"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends nodejs npm
+  fi
+  local stamp=node_modules/.package-lock.json
+  [ -f "$stamp" ] && ! [ package-lock.json -nt "$stamp" ] && return 0
+  log "installing the npm packages of package-lock.json into node_modules/"
+  SCARF_ANALYTICS=false npm ci --no-audit --no-fund --ignore-scripts
 }
 
 # build_tree DIR BUILD_TYPE [CMAKE_ARGS...]: configure with Ninja and build all.

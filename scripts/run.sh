@@ -43,6 +43,7 @@ start() {
 }
 
 ensure_packages
+ensure_node_modules
 build_tree build RelWithDebInfo
 
 for p in "$http_port" "$broker_port"; do

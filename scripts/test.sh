@@ -41,6 +41,7 @@ check_format() {
 }
 
 ensure_packages
+ensure_node_modules
 check_format
 
 build_tree build RelWithDebInfo -DJOBSTACK_WERROR=ON -DJOBSTACK_E2E=ON

@@ -1,6 +1,7 @@
 // Redis operations of the job store; see job_store.hpp and store/lua/.
 #include "store/job_store.hpp"
 
+#include <algorithm>
 #include <random>
 
 #include "core/backoff.hpp"
@@ -10,6 +11,8 @@
 namespace jobstack {
 
 namespace {
+
+const std::string key_prefix{keys::prefix};
 
 std::string reply_string(const redisReply* r) {
   if (r == nullptr || r->type == REDIS_REPLY_NIL)
@@ -36,18 +39,28 @@ int64_t expect_integer(const reply_ptr& reply, const char* what) {
   return reply->integer;
 }
 
-redis_args job_fields(const job_record& job) {
-  return {"id",           job.id,
-          "queue",        job.queue,
-          "type",         job.type,
-          "payload",      job.payload,
-          "status",       job.status,
-          "attempts",     std::to_string(job.attempts),
-          "max_attempts", std::to_string(job.max_attempts),
-          "timeout_ms",   std::to_string(job.timeout_ms),
-          "created_at",   std::to_string(job.created_at),
-          "updated_at",   std::to_string(job.updated_at),
-          "run_at",       std::to_string(job.run_at)};
+std::vector<std::string> split_ids(const std::string& text) {
+  std::vector<std::string> ids;
+  size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find(',', start);
+    if (end == std::string::npos)
+      end = text.size();
+    ids.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return ids;
+}
+
+// The 12 values per job that enqueue.lua expects.
+void append_job(redis_args& args, const job_record& job) {
+  for (auto value :
+       {job.id, job.queue, job.type, job.payload, job.status,
+        std::to_string(job.attempts), std::to_string(job.max_attempts),
+        std::to_string(job.timeout_ms), std::to_string(job.created_at),
+        std::to_string(job.updated_at), std::to_string(job.run_at),
+        std::to_string(job.run_at / 1000)})
+    args.push_back(std::move(value));
 }
 
 void set_field(job_record& job, const std::string& name, std::string value) {
@@ -85,6 +98,38 @@ void set_field(job_record& job, const std::string& name, std::string value) {
     job.worker = std::move(value);
 }
 
+std::optional<job_record> to_job(const redisReply* reply) {
+  if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY
+      || reply->elements == 0)
+    return std::nullopt;
+  job_record job;
+  for (size_t i = 0; i + 1 < reply->elements; i += 2)
+    set_field(job, reply_string(reply->element[i]),
+              reply_string(reply->element[i + 1]));
+  return job;
+}
+
+std::vector<std::string> to_strings(const reply_ptr& reply) {
+  std::vector<std::string> out;
+  if (reply && reply->type == REDIS_REPLY_ARRAY)
+    for (size_t i = 0; i < reply->elements; ++i)
+      out.push_back(reply_string(reply->element[i]));
+  return out;
+}
+
+// The command that reads a page of ids, in the order API decisions give.
+redis_args page_command(const list_query& q, int64_t first, int64_t last) {
+  auto from = std::to_string(first);
+  auto to = std::to_string(last);
+  if (q.status.empty())
+    return {"ZREVRANGE", keys::all_jobs(q.queue), from, to};
+  if (q.status == status::queued)
+    return {"LRANGE", keys::ready(q.queue), from, to};
+  if (q.status == status::scheduled)
+    return {"ZRANGE", keys::status_index(q.queue, q.status), from, to};
+  return {"ZREVRANGE", keys::status_index(q.queue, q.status), from, to};
+}
+
 double jitter() {
   thread_local std::mt19937 rng{std::random_device{}()};
   return std::uniform_real_distribution<double>{0.0, 1.0}(rng);
@@ -99,47 +144,166 @@ job_store::job_store(store_options options)
   redis_.add_script("ack", lua::ack);
   redis_.add_script("requeue", lua::requeue);
   redis_.add_script("promote", lua::promote);
+  redis_.add_script("cancel", lua::cancel);
+  redis_.add_script("retry", lua::retry);
+  redis_.add_script("expire", lua::expire);
 }
 
 void job_store::connect() {
   redis_.connect();
 }
 
-bool job_store::create(const job_record& job) {
-  return create_many({job}).front();
-}
+// -- the API
+// --------------------------------------------------------------------
 
-std::vector<bool> job_store::create_many(const std::vector<job_record>& jobs) {
+std::vector<submit_result>
+job_store::submit(const std::vector<submit_request>& requests) {
   std::vector<redis_client::script_call> calls;
-  calls.reserve(jobs.size());
-  for (auto& job : jobs) {
-    redis_args args{job.id, job.queue};
-    auto fields = job_fields(job);
-    args.insert(args.end(), fields.begin(), fields.end());
-    calls.push_back({"enqueue",
-                     {keys::job(job.id), keys::ready(job.queue),
-                      keys::counts(job.queue), keys::queues()},
-                     std::move(args)});
+  calls.reserve(requests.size());
+  for (auto& req : requests) {
+    redis_args args{key_prefix, req.idempotency_key,
+                    std::to_string(options_.idempotency_ttl_s),
+                    std::to_string(req.jobs.size())};
+    for (auto& job : req.jobs)
+      append_job(args, job);
+    calls.push_back({"enqueue", {}, std::move(args)});
   }
   auto replies = redis_.eval_many(calls);
-  std::vector<bool> created;
-  created.reserve(replies.size());
-  for (auto& reply : replies)
-    created.push_back(expect_integer(reply, "enqueue") == 1);
-  return created;
+  std::vector<submit_result> results(requests.size());
+  for (size_t i = 0; i < replies.size(); ++i) {
+    auto& reply = replies[i];
+    expect_ok(reply, "enqueue");
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
+      throw redis_error("enqueue: unexpected reply");
+    auto code = reply->element[0]->integer;
+    if (code == 1) {
+      results[i].jobs = requests[i].jobs;
+    } else if (code == 0) { // a repeated idempotency key
+      results[i].created = false;
+      for (auto& job : find_many(split_ids(reply_string(reply->element[1]))))
+        if (job)
+          results[i].jobs.push_back(std::move(*job));
+    } else {
+      throw redis_error("enqueue: job id " + reply_string(reply->element[1])
+                        + " exists");
+    }
+  }
+  return results;
+}
+
+bool job_store::create(const job_record& job) {
+  try {
+    return submit({submit_request{{job}, ""}}).front().created;
+  } catch (const redis_error& e) {
+    if (std::string_view{e.what()}.find("exists") != std::string_view::npos)
+      return false;
+    throw;
+  }
 }
 
 std::optional<job_record> job_store::find(const std::string& id) {
-  auto reply = redis_.command({"HGETALL", keys::job(id)});
-  expect_ok(reply, "HGETALL");
-  if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
-    return std::nullopt;
-  job_record job;
-  for (size_t i = 0; i + 1 < reply->elements; i += 2)
-    set_field(job, reply_string(reply->element[i]),
-              reply_string(reply->element[i + 1]));
-  return job;
+  return find_many({id}).front();
 }
+
+std::vector<std::optional<job_record>>
+job_store::find_many(const std::vector<std::string>& ids) {
+  std::vector<redis_args> commands;
+  commands.reserve(ids.size());
+  for (auto& id : ids)
+    commands.push_back({"HGETALL", keys::job(id)});
+  std::vector<std::optional<job_record>> jobs;
+  if (commands.empty())
+    return jobs;
+  for (auto& reply : redis_.pipeline(commands)) {
+    expect_ok(reply, "HGETALL");
+    jobs.push_back(to_job(reply.get()));
+  }
+  return jobs;
+}
+
+job_page job_store::list(const list_query& query) {
+  auto first = static_cast<int64_t>(query.offset);
+  // One more than the page, to know whether another page follows.
+  auto ids = to_strings(
+      redis_.command(page_command(query, first, first + query.limit)));
+  job_page page;
+  if (ids.size() > query.limit) {
+    ids.pop_back();
+    page.next_offset = query.offset + query.limit;
+  }
+  for (auto& job : find_many(ids))
+    if (job) // expired since it was indexed
+      page.jobs.push_back(std::move(*job));
+  return page;
+}
+
+change_result job_store::change(const char* script, const std::string& id,
+                                redis_args extra) {
+  redis_args args{key_prefix, id};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto reply = redis_.eval(script, {}, args);
+  expect_ok(reply, script);
+  change_result result{reply_string(reply.get()), std::nullopt};
+  if (result.outcome == "ok")
+    result.job = find(id);
+  return result;
+}
+
+change_result job_store::cancel(const std::string& id, int64_t now) {
+  return change("cancel", id,
+                {std::to_string(now), std::to_string(options_.retention_s)});
+}
+
+change_result job_store::retry(const std::string& id, int64_t now) {
+  return change("retry", id, {std::to_string(now)});
+}
+
+std::optional<queue_stats> job_store::stats(const std::string& queue) {
+  auto member = redis_.command({"SISMEMBER", keys::queues(), queue});
+  if (expect_integer(member, "SISMEMBER") == 0)
+    return std::nullopt;
+  auto all = all_stats();
+  for (auto& s : all)
+    if (s.name == queue)
+      return s;
+  return std::nullopt;
+}
+
+std::vector<queue_stats> job_store::all_stats() {
+  auto names = to_strings(redis_.command({"SMEMBERS", keys::queues()}));
+  std::sort(names.begin(), names.end());
+  static const char* indexed[]
+      = {status::scheduled, status::running, status::succeeded, status::dead,
+         status::cancelled};
+  std::vector<redis_args> commands;
+  for (auto& name : names) {
+    commands.push_back({"LLEN", keys::ready(name)});
+    for (auto* s : indexed)
+      commands.push_back({"ZCARD", keys::status_index(name, s)});
+  }
+  std::vector<queue_stats> out;
+  if (commands.empty())
+    return out;
+  auto replies = redis_.pipeline(commands);
+  size_t i = 0;
+  for (auto& name : names) {
+    queue_stats s;
+    s.name = name;
+    for (auto* field : {&s.queued, &s.scheduled, &s.running, &s.succeeded,
+                        &s.dead, &s.cancelled})
+      *field = expect_integer(replies[i++], "count");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+bool job_store::ping() {
+  auto reply = redis_.command({"PING"});
+  return reply && reply->type == REDIS_REPLY_STATUS;
+}
+
+// -- worker nodes
+// -----------------------------------------------------------------
 
 std::vector<delivery> job_store::claim(const std::string& worker_id,
                                        const std::vector<std::string>& queues,
@@ -149,11 +313,9 @@ std::vector<delivery> job_store::claim(const std::string& worker_id,
     if (out.size() >= max)
       break;
     auto wanted = max - static_cast<uint32_t>(out.size());
-    auto reply = redis_.eval(
-        "claim",
-        {keys::ready(queue), keys::inflight(worker_id), keys::counts(queue)},
-        {std::to_string(wanted), worker_id, std::to_string(now),
-         std::string{keys::job_prefix}});
+    auto reply = redis_.eval("claim", {},
+                             {key_prefix, queue, std::to_string(wanted),
+                              worker_id, std::to_string(now)});
     expect_ok(reply, "claim");
     for (size_t i = 0; i + 4 < reply->elements; i += 5) {
       delivery d;
@@ -180,20 +342,19 @@ std::vector<bool> job_store::ack(const std::string& worker_id,
     auto retry_at_ms = now / 1000 + delay_ms;
     calls.push_back(
         {"ack",
-         {keys::job(outcome.job_id), keys::inflight(worker_id),
-          keys::scheduled()},
-         {outcome.job_id, std::to_string(outcome.attempt), worker_id,
-          outcome.succeeded ? "1" : "0", outcome.retryable ? "1" : "0",
+         {},
+         {key_prefix, outcome.job_id, std::to_string(outcome.attempt),
+          worker_id, outcome.succeeded ? "1" : "0",
+          outcome.retryable ? "1" : "0",
           outcome.succeeded ? outcome.result : outcome.error,
           std::to_string(now), std::to_string(retry_at_ms),
           std::to_string(retry_at_ms * 1000),
-          std::to_string(options_.retention_s),
-          std::string{keys::queue_prefix}}});
+          std::to_string(options_.retention_s)}});
   }
-  auto replies = redis_.eval_many(calls);
   std::vector<bool> applied;
-  applied.reserve(replies.size());
-  for (auto& reply : replies)
+  if (calls.empty())
+    return applied;
+  for (auto& reply : redis_.eval_many(calls))
     applied.push_back(expect_integer(reply, "ack") == 1);
   return applied;
 }
@@ -201,15 +362,10 @@ std::vector<bool> job_store::ack(const std::string& worker_id,
 uint32_t job_store::requeue(const std::string& worker_id,
                             const std::vector<std::string>& held, bool forget,
                             int64_t now) {
-  redis_args args{worker_id,
-                  std::to_string(now),
-                  std::string{keys::job_prefix},
-                  std::string{keys::queue_prefix},
-                  forget ? "1" : "0",
-                  std::to_string(options_.retention_s)};
+  redis_args args{key_prefix, worker_id, std::to_string(now),
+                  forget ? "1" : "0", std::to_string(options_.retention_s)};
   args.insert(args.end(), held.begin(), held.end());
-  auto reply = redis_.eval("requeue",
-                           {keys::inflight(worker_id), keys::workers()}, args);
+  auto reply = redis_.eval("requeue", {}, args);
   return static_cast<uint32_t>(expect_integer(reply, "requeue"));
 }
 
@@ -222,18 +378,24 @@ void job_store::remember_worker(const std::string& worker_id, int64_t now) {
 std::vector<std::string> job_store::known_workers() {
   auto reply = redis_.command({"HKEYS", keys::workers()});
   expect_ok(reply, "HKEYS workers");
-  std::vector<std::string> ids;
-  for (size_t i = 0; i < reply->elements; ++i)
-    ids.push_back(reply_string(reply->element[i]));
-  return ids;
+  return to_strings(reply);
 }
 
+// -- housekeeping
+// -----------------------------------------------------------------
+
 uint32_t job_store::promote_due(int64_t now, uint32_t limit) {
-  auto reply = redis_.eval("promote", {keys::scheduled()},
-                           {std::to_string(now / 1000), std::to_string(limit),
-                            std::to_string(now), std::string{keys::job_prefix},
-                            std::string{keys::queue_prefix}});
+  auto reply = redis_.eval("promote", {},
+                           {key_prefix, std::to_string(now / 1000),
+                            std::to_string(limit), std::to_string(now)});
   return static_cast<uint32_t>(expect_integer(reply, "promote"));
+}
+
+uint32_t job_store::expire_finished(int64_t now) {
+  auto cutoff = now - options_.retention_s * 1000000;
+  auto reply
+      = redis_.eval("expire", {}, {key_prefix, std::to_string(cutoff), "1000"});
+  return static_cast<uint32_t>(expect_integer(reply, "expire"));
 }
 
 } // namespace jobstack

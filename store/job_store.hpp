@@ -1,7 +1,8 @@
-// jobstack's data model in Redis: jobs, LIFO ready stacks, per-worker
-// in-flight lists, scheduled jobs. A plain class over redis_client: each
-// operation is one round trip (a Lua script, or a pipeline of them), and
-// tests call it directly against a real redis-server.
+// jobstack's data model in Redis: jobs, LIFO ready stacks, per-status
+// indexes per queue, per-worker in-flight lists, scheduled jobs and
+// idempotency keys (see redis_keys.hpp and store/lua/). A plain class over
+// redis_client: each operation is one round trip (a Lua script, or a
+// pipeline), and tests call it directly against a real redis-server.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "core/backoff.hpp"
+#include "messages/api.hpp"
 #include "messages/job.hpp"
 #include "store/redis_client.hpp"
 
@@ -19,6 +21,14 @@ struct store_options {
   redis_options redis;
   backoff_policy backoff;
   int64_t retention_s = 7 * 24 * 3600; ///< finished jobs expire after this
+  int64_t idempotency_ttl_s = 24 * 3600;
+};
+
+/// Result of cancel/retry: `outcome` is "ok", "not_found", or the status
+/// that forbade the change; `job` is the job after an "ok".
+struct change_result {
+  std::string outcome;
+  std::optional<job_record> job;
 };
 
 class job_store {
@@ -32,14 +42,40 @@ public:
     return redis_;
   }
 
-  /// Writes a new queued job on top of its ready stack; false if the id
-  /// is taken (nothing written).
+  // -- the API
+  // ------------------------------------------------------------------
+
+  /// Writes each request all or nothing, all in one round trip (plus one to
+  /// read the jobs of repeated idempotency keys).
+  std::vector<submit_result>
+  submit(const std::vector<submit_request>& requests);
+
+  /// Writes one queued/scheduled job; false if the id is taken.
   bool create(const job_record& job);
 
-  /// create() for many jobs in one round trip; true where written.
-  std::vector<bool> create_many(const std::vector<job_record>& jobs);
-
   std::optional<job_record> find(const std::string& id);
+
+  /// Reads many jobs in one round trip; nullopt where gone.
+  std::vector<std::optional<job_record>>
+  find_many(const std::vector<std::string>& ids);
+
+  job_page list(const list_query& query);
+
+  change_result cancel(const std::string& id, int64_t now);
+
+  change_result retry(const std::string& id, int64_t now);
+
+  /// Counts of a queue that ever had a job; nullopt for any other name.
+  std::optional<queue_stats> stats(const std::string& queue);
+
+  /// Counts of every queue, sorted by name.
+  std::vector<queue_stats> all_stats();
+
+  /// True if Redis answers PING.
+  bool ping();
+
+  // -- worker nodes
+  // ---------------------------------------------------------------
 
   /// Claims up to `max` jobs for `worker_id`, newest first, trying `queues`
   /// in order; each claimed job is running and on the worker's in-flight list.
@@ -61,10 +97,19 @@ public:
 
   std::vector<std::string> known_workers();
 
+  // -- housekeeping
+  // ---------------------------------------------------------------
+
   /// Moves up to `limit` due scheduled jobs onto their ready stacks.
   uint32_t promote_due(int64_t now, uint32_t limit);
 
+  /// Drops finished jobs past their retention from the queue indexes.
+  uint32_t expire_finished(int64_t now);
+
 private:
+  change_result change(const char* script, const std::string& id,
+                       redis_args extra);
+
   store_options options_;
   redis_client redis_;
 };

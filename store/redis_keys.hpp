@@ -1,5 +1,9 @@
 // Every Redis key jobstack uses, built in one place. No literal key appears
-// anywhere else (Lua scripts get theirs as KEYS or as these prefixes).
+// anywhere else; the Lua scripts get `prefix` as ARGV[1] and build the same
+// names in store/lua/prelude/keys.lua (a unit test checks they agree).
+//
+// jobstack needs a standalone Redis: the scripts touch keys they compute,
+// which Redis Cluster does not allow.
 #pragma once
 
 #include <string>
@@ -9,24 +13,35 @@ namespace jobstack::keys {
 
 inline constexpr std::string_view prefix = "jobstack:";
 
-/// HASH: one job's record (fields of job_record).
-inline constexpr std::string_view job_prefix = "jobstack:job:";
+/// HASH: one job's record (fields of job_record). Expires `retention`
+/// after the job finished.
 inline std::string job(std::string_view id) {
-  return std::string{job_prefix}.append(id);
+  return std::string{prefix}.append("job:").append(id);
 }
 
-/// Queue keys share this prefix; the Lua scripts append "<queue>:ready" etc.
-inline constexpr std::string_view queue_prefix = "jobstack:queue:";
+/// Queue keys: "jobstack:queue:<queue>:<part>".
+inline std::string queue_part(std::string_view queue, std::string_view part) {
+  return std::string{prefix}.append("queue:").append(queue).append(":").append(
+      part);
+}
 
-/// LIST: a queue's ready stack of job ids. LPUSH + LMOVE LEFT = LIFO.
+/// LIST: a queue's ready stack of job ids (status queued). LPUSH + LMOVE
+/// LEFT = LIFO; the list order is the delivery order.
 inline std::string ready(std::string_view queue) {
-  return std::string{queue_prefix}.append(queue).append(":ready");
+  return queue_part(queue, "ready");
 }
 
-/// HASH: a queue's job count per status (queued, running, ...), kept by the
-/// Lua scripts so queue stats are O(1).
-inline std::string counts(std::string_view queue) {
-  return std::string{queue_prefix}.append(queue).append(":counts");
+/// ZSET: a queue's jobs in one status other than queued, scored by the time
+/// that orders them: scheduled by run_at (unix ms), running by started_at,
+/// succeeded/dead/cancelled by finished_at (unix us). Counts are ZCARDs.
+inline std::string status_index(std::string_view queue,
+                                std::string_view status) {
+  return queue_part(queue, status);
+}
+
+/// ZSET: every job of a queue, scored by created_at (unix us).
+inline std::string all_jobs(std::string_view queue) {
+  return queue_part(queue, "all");
 }
 
 /// SET: names of all queues that ever had a job.
@@ -34,23 +49,29 @@ inline std::string queues() {
   return std::string{prefix}.append("queues");
 }
 
-/// ZSET: job ids waiting for a time (retry backoff, delayed jobs), scored by
-/// the unix time in ms when they become ready.
+/// ZSET: all scheduled job ids (retry backoff, delayed jobs), scored by the
+/// unix time in ms when they become ready; the promoter scans it.
 inline std::string scheduled() {
   return std::string{prefix}.append("scheduled");
 }
 
 /// LIST: job ids delivered to one worker node and not yet acked. A delivery
 /// never lives only in memory.
-inline constexpr std::string_view inflight_prefix = "jobstack:worker:";
 inline std::string inflight(std::string_view worker_id) {
-  return std::string{inflight_prefix}.append(worker_id).append(":inflight");
+  return std::string{prefix}.append("worker:").append(worker_id).append(
+      ":inflight");
 }
 
 /// HASH: worker id -> unix ms it last joined; lets a restarted server find
 /// the in-flight lists of workers that never come back.
 inline std::string workers() {
   return std::string{prefix}.append("workers");
+}
+
+/// STRING: the job ids created under an Idempotency-Key, comma-separated;
+/// expires after 24 h.
+inline std::string idempotency(std::string_view key) {
+  return std::string{prefix}.append("idem:").append(key);
 }
 
 } // namespace jobstack::keys

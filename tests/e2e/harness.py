@@ -26,6 +26,13 @@ TIMEOUT_S = float(os.environ.get("JOBSTACK_E2E_TIMEOUT_S", "120"))
 
 _live = []  # every process started and not yet stopped, oldest first
 
+# JOBSTACK_CONTRACT=1 (set by ctest): every response any Client gets is checked
+# against openapi.yaml (tests/e2e/contract.py); a mismatch fails the test.
+if os.environ.get("JOBSTACK_CONTRACT", "0") not in ("", "0", "false", "no", "off"):
+    import contract as _contract
+else:
+    _contract = None
+
 
 class TestFailure(Exception):
     """A checked expectation did not hold."""
@@ -128,6 +135,11 @@ class Client:
             parsed = json.loads(text) if text else None
         except ValueError:
             parsed = text
+        if _contract is not None:
+            try:
+                _contract.check_response(method, path, resp.status, resp.headers, parsed)
+            except _contract.ContractViolation as e:
+                raise TestFailure(str(e)) from None
         return resp.status, resp.headers, parsed
 
 
@@ -482,6 +494,10 @@ def main(test, name):
     started = time.monotonic()
     try:
         test()
+        if _contract is not None and _contract.violations():
+            # raised where nobody looked (a thread, a retry loop): still a failure
+            raise TestFailure(f"{len(_contract.violations())} response(s) broke openapi.yaml; the first:\n"
+                              + _contract.violations()[0])
     except TestFailure as e:
         print(f"FAIL {name}: {e}", file=sys.stderr)
         sys.exit(1)
@@ -494,3 +510,91 @@ def main(test, name):
         stop_all()
     log(f"PASS {name} ({time.monotonic() - started:.1f}s)")
 
+
+
+# -- helpers for the API tests (test_api_*.py, test_bad_input.py) -------------
+
+import re as _re  # noqa: E402
+import urllib.parse as _urlparse  # noqa: E402
+
+RFC3339_US = _re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+JOB_FIELDS = frozenset({"id", "queue", "type", "payload", "status", "attempts", "max_attempts", "timeout_ms",
+                        "created_at", "updated_at", "run_at", "started_at", "finished_at", "result",
+                        "last_error", "worker"})
+STATS_FIELDS = ("queued", "scheduled", "running", "succeeded", "dead", "cancelled")
+
+
+def error_problems(resp, want_status, want_code, want_field=None, want_index=None):
+    """What is wrong with an error response (status, headers, body) against
+    API.md's error shape; an empty list when nothing is."""
+    status, headers, body = resp
+    problems = []
+    if status != want_status:
+        problems.append(f"status {status}, want {want_status}")
+    if not (headers.get("Content-Type") or "").startswith("application/json"):
+        problems.append(f"Content-Type {headers.get('Content-Type')!r}, want application/json")
+    err = body.get("error") if isinstance(body, dict) else None
+    if not (isinstance(err, dict) and isinstance(err.get("code"), str) and isinstance(err.get("message"), str)
+            and err["message"]):
+        return problems + [f'body {str(body)[:300]!r} is not {{"error": {{"code": str, "message": str}}}}']
+    if err["code"] != want_code:
+        problems.append(f"code {err['code']!r}, want {want_code!r}")
+    details = err.get("details") if isinstance(err.get("details"), dict) else {}
+    if want_field is not None and details.get("field") != want_field:
+        problems.append(f"details {err.get('details')!r}, want field {want_field!r}")
+    if want_index is not None and details.get("index") != want_index:
+        problems.append(f"details {err.get('details')!r}, want index {want_index!r}")
+    return problems
+
+
+def check_error(resp, want_status, want_code, want_field=None, want_index=None, what="request"):
+    problems = error_problems(resp, want_status, want_code, want_field, want_index)
+    check(not problems, f"{what}: " + "; ".join(problems) + f" (body {str(resp[2])[:300]})")
+    return resp[2]["error"]
+
+
+def query(path, **params):
+    """path?k=v&... with the None values left out."""
+    params = {k: v for k, v in params.items() if v is not None}
+    return path + ("?" + _urlparse.urlencode(params) if params else "")
+
+
+def queue_stats(server, name="default", client=None):
+    """GET /v1/queues/{name}: the stats dict, or None on 404."""
+    status, _, body = (client or server.client).request("GET", f"/v1/queues/{name}")
+    if status == 404:
+        return None
+    check(status == 200, f"GET /v1/queues/{name} -> {status} {body}")
+    return body
+
+
+def list_jobs(server, limit=1000, max_pages=200, **params):
+    """Every job of GET /v1/jobs with params (queue, status), following
+    next_cursor; checks no id repeats. Returns the jobs in order."""
+    jobs, seen, cursor = [], set(), None
+    for _ in range(max_pages):
+        path = query("/v1/jobs", limit=limit, cursor=cursor, **params)
+        status, _, body = server.http("GET", path)
+        check(status == 200, f"GET {path} -> {status} {body}")
+        check(isinstance(body, dict) and isinstance(body.get("jobs"), list) and "next_cursor" in body,
+              f"GET {path}: body is not {{jobs, next_cursor}}: {str(body)[:300]}")
+        for job in body["jobs"]:
+            check(job["id"] not in seen, f"GET {path}: job {job['id']} repeated while paging")
+            seen.add(job["id"])
+            jobs.append(job)
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return jobs
+    raise TestFailure(f"listing {params} did not end after {max_pages} pages")
+
+
+def wait_job(server, job_id, statuses, timeout, interval=0.1):
+    """Polls GET /v1/jobs/{id} until its status is one of statuses; returns it."""
+    statuses = (statuses,) if isinstance(statuses, str) else tuple(statuses)
+    last = {}
+
+    def poll():
+        last["job"] = server.get_job(job_id)
+        return last["job"] if last["job"]["status"] in statuses else None
+    return wait_until(poll, timeout, interval,
+                      lambda: f"job {job_id} to become {'/'.join(statuses)}; last seen {last.get('job')}")

@@ -65,8 +65,20 @@ struct fixture {
   }
 
   int64_t count(const std::string& queue, const std::string& status) {
-    auto reply = db->redis().command({"HGET", keys::counts(queue), status});
-    return reply->type == REDIS_REPLY_STRING ? std::stoll(reply->str) : 0;
+    auto stats = db->stats(queue);
+    if (!stats)
+      return 0;
+    if (status == "queued")
+      return stats->queued;
+    if (status == "scheduled")
+      return stats->scheduled;
+    if (status == "running")
+      return stats->running;
+    if (status == "succeeded")
+      return stats->succeeded;
+    if (status == "dead")
+      return stats->dead;
+    return stats->cancelled;
   }
 
   int64_t llen(const std::string& key) {
@@ -323,6 +335,159 @@ CAF_TEST(known workers are remembered until forgotten) {
   CAF_CHECK_EQUAL(known, (std::vector<std::string>{"w1", "w2"}));
   db->requeue("w1", {}, true, now_us());
   CAF_CHECK_EQUAL(db->known_workers(), std::vector<std::string>{"w2"});
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+#undef CAF_SUITE
+#define CAF_SUITE store.api
+
+CAF_TEST_FIXTURE_SCOPE(api_tests, fixture)
+
+CAF_TEST(the lua scripts and the key builders name the same keys) {
+  auto ids = submit(1, "mail");
+  auto exists = [this](const std::string& key) {
+    return db->redis().command({"EXISTS", key})->integer == 1;
+  };
+  CAF_CHECK(exists(keys::job(ids[0])));
+  CAF_CHECK(exists(keys::ready("mail")));
+  CAF_CHECK(exists(keys::all_jobs("mail")));
+  CAF_CHECK(exists(keys::queues()));
+  db->claim("w1", {"mail"}, 1, now_us());
+  CAF_CHECK(exists(keys::inflight("w1")));
+  CAF_CHECK(exists(keys::status_index("mail", "running")));
+}
+
+CAF_TEST(a batch is written whole or not at all) {
+  auto a = new_job();
+  auto b = new_job();
+  CAF_REQUIRE(db->create(b)); // b exists already: the batch must fail
+  bool failed = false;
+  try {
+    db->submit({submit_request{{a, b}, ""}});
+  } catch (const redis_error&) {
+    failed = true;
+  }
+  CAF_CHECK(failed);
+  CAF_CHECK(!db->find(a.id).has_value());
+  CAF_CHECK_EQUAL(count("default", "queued"), 1);
+}
+
+CAF_TEST(an idempotency key creates once and returns the first jobs) {
+  auto first = db->submit({submit_request{{new_job(), new_job()}, "k-1"}});
+  CAF_REQUIRE_EQUAL(first.size(), 1u);
+  CAF_CHECK(first[0].created);
+  // Two repeats in one pipeline, as concurrent requests would arrive.
+  auto again = db->submit(
+      {submit_request{{new_job()}, "k-1"}, submit_request{{new_job()}, "k-1"}});
+  for (auto& r : again) {
+    CAF_CHECK(!r.created);
+    CAF_REQUIRE_EQUAL(r.jobs.size(), 2u);
+    CAF_CHECK_EQUAL(r.jobs[0].id, first[0].jobs[0].id);
+    CAF_CHECK_EQUAL(r.jobs[1].id, first[0].jobs[1].id);
+  }
+  CAF_CHECK_EQUAL(count("default", "queued"), 2);
+  auto ttl = db->redis().command({"TTL", keys::idempotency("k-1")})->integer;
+  CAF_CHECK(ttl > 86000 && ttl <= 86400);
+}
+
+CAF_TEST(a scheduled job waits in its index until due) {
+  auto job = new_job();
+  job.status = status::scheduled;
+  job.run_at = now_us() + 50000; // 50 ms
+  CAF_REQUIRE(db->create(job));
+  CAF_CHECK_EQUAL(count("default", "scheduled"), 1);
+  CAF_CHECK(db->claim("w1", {"default"}, 1, now_us()).empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds{80});
+  CAF_CHECK_EQUAL(db->promote_due(now_us(), 10), 1u);
+  CAF_CHECK_EQUAL(count("default", "scheduled"), 0);
+  CAF_CHECK_EQUAL(db->claim("w1", {"default"}, 1, now_us()).size(), 1u);
+}
+
+CAF_TEST(cancel wins only over queued and scheduled jobs) {
+  auto ids = submit(2);
+  auto cancelled = db->cancel(ids[0], now_us());
+  CAF_CHECK_EQUAL(cancelled.outcome, "ok");
+  CAF_REQUIRE(cancelled.job.has_value());
+  CAF_CHECK_EQUAL(cancelled.job->status, "cancelled");
+  CAF_CHECK_NOT_EQUAL(cancelled.job->finished_at, 0);
+  CAF_CHECK_EQUAL(db->cancel(ids[0], now_us()).outcome, "cancelled");
+  CAF_CHECK_EQUAL(db->cancel("nope", now_us()).outcome, "not_found");
+  // The cancelled job is never delivered.
+  auto got = db->claim("w1", {"default"}, 5, now_us());
+  CAF_REQUIRE_EQUAL(got.size(), 1u);
+  CAF_CHECK_EQUAL(got[0].job_id, ids[1]);
+  CAF_CHECK_EQUAL(db->cancel(ids[1], now_us()).outcome, "running");
+  CAF_CHECK_EQUAL(count("default", "cancelled"), 1);
+  CAF_CHECK_EQUAL(count("default", "queued"), 0);
+}
+
+CAF_TEST(retry brings back dead and cancelled jobs as new) {
+  auto ids = submit(2, "default", 1);
+  auto d = db->claim("w1", {"default"}, 1, now_us()).at(0);
+  db->ack("w1", {outcome(d, false)}, now_us());
+  CAF_CHECK_EQUAL(status_of(d.job_id), "dead");
+  auto back = db->retry(d.job_id, now_us());
+  CAF_CHECK_EQUAL(back.outcome, "ok");
+  CAF_CHECK_EQUAL(back.job->status, "queued");
+  CAF_CHECK_EQUAL(back.job->attempts, 0);
+  CAF_CHECK(back.job->last_error.empty());
+  CAF_CHECK_EQUAL(back.job->finished_at, 0);
+  CAF_CHECK_EQUAL(db->redis().command({"TTL", keys::job(d.job_id)})->integer,
+                  -1);
+  CAF_CHECK_EQUAL(db->retry(d.job_id, now_us()).outcome, "queued");
+  CAF_CHECK_EQUAL(count("default", "dead"), 0);
+  CAF_CHECK_EQUAL(count("default", "queued"), 2);
+  // On top of the stack again.
+  auto top = db->claim("w1", {"default"}, 1, now_us());
+  CAF_REQUIRE_EQUAL(top.size(), 1u);
+  CAF_CHECK_EQUAL(top[0].job_id, d.job_id);
+}
+
+CAF_TEST(listing pages never repeat or skip) {
+  auto ids = submit(25);
+  for (const char* status : {"", "queued"}) {
+    std::vector<std::string> seen;
+    list_query q;
+    q.status = status;
+    q.limit = 7;
+    for (int page = 0; page < 10; ++page) {
+      auto p = db->list(q);
+      for (auto& job : p.jobs)
+        seen.push_back(job.id);
+      if (p.next_offset == 0)
+        break;
+      q.offset = p.next_offset;
+    }
+    std::vector<std::string> want(ids.rbegin(), ids.rend()); // newest first
+    CAF_CHECK_EQUAL(seen, want);
+  }
+}
+
+CAF_TEST(stats cover every queue and status) {
+  submit(2, "a");
+  submit(1, "b");
+  db->claim("w1", {"a"}, 1, now_us());
+  auto all = db->all_stats();
+  CAF_REQUIRE_EQUAL(all.size(), 2u);
+  CAF_CHECK_EQUAL(all[0].name, "a");
+  CAF_CHECK_EQUAL(all[0].queued, 1);
+  CAF_CHECK_EQUAL(all[0].running, 1);
+  CAF_CHECK_EQUAL(all[1].queued, 1);
+  CAF_CHECK(!db->stats("never").has_value());
+}
+
+CAF_TEST(expired finished jobs leave the indexes) {
+  submit(1);
+  auto d = db->claim("w1", {"default"}, 1, now_us()).at(0);
+  db->ack("w1", {outcome(d, true)}, now_us());
+  CAF_CHECK_EQUAL(db->expire_finished(now_us()), 0u); // retention is 60 s
+  CAF_CHECK_EQUAL(db->expire_finished(now_us() + 61 * 1000000), 1u);
+  CAF_CHECK_EQUAL(count("default", "succeeded"), 0);
+  list_query q;
+  CAF_CHECK(db->list(q).jobs.empty() || db->list(q).jobs.size() == 1u);
+  CAF_CHECK_EQUAL(
+      db->redis().command({"ZCARD", keys::all_jobs("default")})->integer, 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -21,18 +21,37 @@ struct fake_store_state {
   std::vector<std::string> joined;
   int claims = 0;
   size_t submitted = 0;
+  bool redis_up = true;
 };
 
 store_actor::behavior_type
 fake_store(store_actor::stateful_pointer<fake_store_state> self) {
   return {
-      [=](submit_atom, const std::vector<job_record>& jobs) {
-        self->state.submitted += jobs.size();
-        return std::vector<bool>(jobs.size(), true);
+      [=](submit_atom, const std::vector<submit_request>& reqs) {
+        std::vector<submit_result> results;
+        for (auto& req : reqs) {
+          self->state.submitted += req.jobs.size();
+          results.push_back(submit_result{req.jobs, true});
+        }
+        return results;
       },
       [](get_atom, const std::string&) -> caf::result<job_record> {
         return caf::make_error(errc::not_found);
       },
+      [](list_atom, const list_query&) { return job_page{}; },
+      [](cancel_atom, const std::string&) -> caf::result<job_record> {
+        return caf::make_error(errc::not_found);
+      },
+      [](retry_atom, const std::string& id) {
+        job_record job;
+        job.id = id;
+        job.queue = "default";
+        return job;
+      },
+      [](stats_atom, const std::string&) { return queue_stats{}; },
+      [](stats_atom) { return std::vector<queue_stats>{}; },
+      [=](ping_atom) { return self->state.redis_up; },
+      [](expire_atom) { return uint32_t{0}; },
       [=](claim_atom, const std::string&, const std::vector<std::string>&,
           uint32_t) {
         auto& st = self->state;
@@ -86,6 +105,13 @@ struct fixture : test::fixture_base {
     node = sys.spawn(dummy_node);
   }
 
+  ~fixture() {
+    // A parked pull's promise keeps the broker alive; stop it explicitly.
+    if (hub)
+      caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
+    run();
+  }
+
   void start_broker(std::vector<std::string> known = {}) {
     store_state().known = std::move(known);
     broker_options opts;
@@ -114,11 +140,12 @@ struct fixture : test::fixture_base {
               [](caf::error& err) { CAF_FAIL("join failed: " << err); });
   }
 
-  job_record job_in(std::string queue) {
+  submit_request job_in(std::string queue) {
     job_record job;
     job.id = "J";
     job.queue = std::move(queue);
-    return job;
+    job.status = "queued";
+    return submit_request{{job}, ""};
   }
 };
 
@@ -212,6 +239,66 @@ CAF_TEST(known workers that do not rejoin within the grace are requeued) {
   CAF_REQUIRE_EQUAL(store_state().requeued.size(), 1u);
   CAF_CHECK_EQUAL(store_state().requeued[0].first, "old1");
   CAF_CHECK_EQUAL(store_state().requeued[0].second, true);
+}
+
+CAF_TEST(submits that arrive together go to the store in one batch) {
+  start_broker();
+  for (int i = 0; i < 5; ++i)
+    self->send(hub, submit_atom::value, job_in("default"));
+  consume_messages();
+  CAF_CHECK_EQUAL(store_state().submitted, 5u);
+  CAF_CHECK(!hub_state().submitting);
+  CAF_CHECK(hub_state().pending_submits.empty());
+}
+
+CAF_TEST(a retried job wakes a parked pull of its queue) {
+  start_broker();
+  join("w1");
+  self->send(hub, pull_atom::value, std::string{"w1"}, uint32_t{1});
+  consume_messages();
+  CAF_CHECK_EQUAL(store_state().claims, 1);
+  self->send(hub, retry_atom::value, std::string{"J9"});
+  consume_messages();
+  CAF_CHECK_EQUAL(store_state().claims, 2);
+}
+
+CAF_TEST(the workers view counts deliveries and outcomes) {
+  start_broker();
+  join("w1");
+  store_state().claim_replies.push_back(
+      {make_delivery("J1"), make_delivery("J2")});
+  self->send(hub, pull_atom::value, std::string{"w1"}, uint32_t{2});
+  consume_messages();
+  job_outcome ok;
+  ok.job_id = "J1";
+  ok.succeeded = true;
+  job_outcome bad;
+  bad.job_id = "J2";
+  self->send(hub, ack_atom::value, std::string{"w1"},
+             std::vector<job_outcome>{ok});
+  consume_messages();
+  auto h = self->request(hub, caf::infinite, workers_atom::value);
+  consume_messages();
+  h.receive(
+      [](std::vector<worker_view>& ws) {
+        CAF_REQUIRE_EQUAL(ws.size(), 1u);
+        CAF_CHECK_EQUAL(ws[0].id, "w1");
+        CAF_CHECK_EQUAL(ws[0].concurrency, 2u);
+        CAF_CHECK_EQUAL(ws[0].running, 1u);
+        CAF_CHECK_EQUAL(ws[0].processed, 1u);
+        CAF_CHECK_EQUAL(ws[0].failed, 0u);
+        CAF_CHECK_NOT_EQUAL(ws[0].last_seen, 0);
+      },
+      [](caf::error& err) { CAF_FAIL("workers failed: " << err); });
+}
+
+CAF_TEST(readiness reports the redis check) {
+  start_broker();
+  store_state().redis_up = false;
+  auto h = self->request(hub, caf::infinite, ready_atom::value);
+  consume_messages();
+  h.receive([](bool ok) { CAF_CHECK(!ok); },
+            [](caf::error& err) { CAF_FAIL("ready failed: " << err); });
 }
 
 CAF_TEST(worker table wakes one idle puller and flags busy ones) {

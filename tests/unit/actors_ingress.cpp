@@ -1,5 +1,6 @@
-// The ingress turns broker answers into HTTP replies: 201 + Location for a
-// new job, 404 for an unknown one, 503 + Retry-After when the store is down.
+// The ingress turns broker answers into HTTP replies: 201/200 + Location
+// for creates, 404/409 for missing or busy jobs, 503 + Retry-After when the
+// store is down or the broker does not answer, and /readyz's checks.
 #define CAF_SUITE actors.ingress
 #include "test_config.hpp"
 
@@ -7,57 +8,53 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/ingress.hpp"
-#include "messages/errors.hpp"
+#include "tests/unit/fake_broker.hpp"
 
 using namespace jobstack;
 using namespace std::chrono_literals;
+using nlohmann::json;
 
 namespace {
 
-// Stores a submitted job unless its type is "down"; knows no job ids.
-broker_actor::behavior_type fake_broker() {
-  return {
-      [](submit_atom, job_record job) -> caf::result<job_record> {
-        if (job.type == "down")
-          return caf::make_error(errc::unavailable);
-        return job;
-      },
-      [](get_atom, const std::string& id) -> caf::result<job_record> {
-        if (id == "known") {
-          job_record job;
-          job.id = id;
-          job.status = "queued";
-          return job;
-        }
-        return caf::make_error(errc::not_found);
-      },
-      [](join_atom, const worker_info&, const worker_node_actor&) {
-        return true;
-      },
-      [](pull_atom, const std::string&, uint32_t) {
-        return std::vector<delivery>{};
-      },
-      [](ack_atom, const std::string&, const std::vector<job_outcome>&) {
-        return uint32_t{0};
-      },
-      [](tick_atom) {},
-      [](grace_atom) {},
-  };
-}
-
 struct fixture : test::fixture_base {
+  broker_actor hub;
   ingress_actor front;
   std::shared_ptr<http_reply> last = std::make_shared<http_reply>();
 
   fixture() {
-    front = sys.spawn(ingress, sys.spawn(fake_broker), ingress_options{});
+    hub = sys.spawn(test::fake_broker);
+    front = sys.spawn(ingress, hub, ingress_options{});
   }
 
-  reply_sink sink() {
+  test::fake_broker_state& hub_state() {
+    return deref<broker_actor::stateful_base<test::fake_broker_state>>(hub)
+        .state;
+  }
+
+  void send(api_command cmd) {
     auto out = last;
-    return reply_sink{[out](http_reply r) {
-      *out = std::move(r);
-    }};
+    self->send(front, std::move(cmd), reply_sink{[out](http_reply r) {
+                 *out = std::move(r);
+               }});
+    run();
+  }
+
+  api_command cmd(api_op op, std::string name = {}) {
+    api_command c;
+    c.op = op;
+    c.name = std::move(name);
+    return c;
+  }
+
+  api_command create(std::string type, std::string key = {}) {
+    auto c = cmd(api_op::create);
+    job_record job;
+    job.id = "J1";
+    job.type = std::move(type);
+    job.status = "queued";
+    c.submit.jobs.push_back(job);
+    c.submit.idempotency_key = std::move(key);
+    return c;
   }
 
   std::string header(const std::string& name) {
@@ -66,6 +63,10 @@ struct fixture : test::fixture_base {
         return v;
     return "";
   }
+
+  json body() {
+    return json::parse(last->body);
+  }
 };
 
 } // namespace
@@ -73,77 +74,110 @@ struct fixture : test::fixture_base {
 CAF_TEST_FIXTURE_SCOPE(ingress_tests, fixture)
 
 CAF_TEST(a created job is answered 201 with its location) {
-  job_record job;
-  job.type = "echo";
-  job.queue = "default";
-  job.payload = "{}";
-  self->send(front, create_atom::value, job, sink());
-  run();
+  send(create("echo"));
   CAF_CHECK_EQUAL(last->status, 201);
-  auto body = nlohmann::json::parse(last->body);
-  CAF_CHECK_EQUAL(body["status"], "queued");
-  CAF_CHECK_EQUAL(body["attempts"], 0);
-  auto id = body["id"].get<std::string>();
-  CAF_CHECK_EQUAL(id.size(), 26u);
-  CAF_CHECK_EQUAL(header("Location"), "/v1/jobs/" + id);
+  auto b = body();
+  CAF_CHECK_EQUAL(b["id"], "J1");
+  CAF_CHECK_EQUAL(b["status"], "queued");
+  CAF_CHECK_EQUAL(header("Location"), "/v1/jobs/J1");
+  CAF_CHECK_EQUAL(last->content_type, "application/json");
+}
+
+CAF_TEST(a repeated idempotency key is answered 200) {
+  send(create("echo", "repeat"));
+  CAF_CHECK_EQUAL(last->status, 200);
+  CAF_CHECK_EQUAL(hub_state().submits.back().idempotency_key, "repeat");
+}
+
+CAF_TEST(a batch is answered with its jobs in order) {
+  auto c = create("echo");
+  c.op = api_op::create_batch;
+  c.submit.jobs.push_back(c.submit.jobs.front());
+  c.submit.jobs.back().id = "J2";
+  send(c);
+  CAF_CHECK_EQUAL(last->status, 201);
+  auto b = body();
+  CAF_REQUIRE_EQUAL(b["jobs"].size(), 2u);
+  CAF_CHECK_EQUAL(b["jobs"][1]["id"], "J2");
 }
 
 CAF_TEST(an unavailable store is answered 503 with retry after) {
-  job_record job;
-  job.type = "down";
-  self->send(front, create_atom::value, job, sink());
-  run();
+  send(create("down"));
   CAF_CHECK_EQUAL(last->status, 503);
   CAF_CHECK_EQUAL(header("Retry-After"), "1");
-  auto body = nlohmann::json::parse(last->body);
-  CAF_CHECK_EQUAL(body["error"]["code"], "unavailable");
+  auto b = body();
+  CAF_CHECK_EQUAL(b["error"]["code"], "unavailable");
 }
 
-CAF_TEST(reading jobs maps not found to 404) {
-  self->send(front, get_atom::value, std::string{"known"}, sink());
-  run();
+CAF_TEST(unknown jobs and queues are 404 and busy jobs 409) {
+  send(cmd(api_op::get, "known"));
   CAF_CHECK_EQUAL(last->status, 200);
-  self->send(front, get_atom::value, std::string{"missing"}, sink());
-  run();
+  send(cmd(api_op::get, "missing"));
   CAF_CHECK_EQUAL(last->status, 404);
-  auto body = nlohmann::json::parse(last->body);
-  CAF_CHECK_EQUAL(body["error"]["code"], "not_found");
+  auto b = body();
+  CAF_CHECK_EQUAL(b["error"]["code"], "not_found");
+  send(cmd(api_op::cancel, "busy"));
+  CAF_CHECK_EQUAL(last->status, 409);
+  auto c = body();
+  CAF_CHECK_EQUAL(c["error"]["code"], "conflict");
+  CAF_CHECK_NOT_EQUAL(c["error"]["message"].get<std::string>().find("running"),
+                      std::string::npos);
+  send(cmd(api_op::queue_stats, "nope"));
+  CAF_CHECK_EQUAL(last->status, 404);
+  send(cmd(api_op::queue_stats, "default"));
+  auto s = body();
+  CAF_CHECK_EQUAL(s["queued"], 3);
+}
+
+CAF_TEST(a listing carries the next cursor) {
+  auto c = cmd(api_op::list);
+  c.query.limit = 10;
+  c.query.offset = 20;
+  send(c);
+  CAF_CHECK_EQUAL(last->status, 200);
+  auto b = body();
+  CAF_CHECK_EQUAL(b["next_cursor"], "30");
+  CAF_CHECK(b["jobs"].is_array());
+}
+
+CAF_TEST(readiness follows the redis check) {
+  send(cmd(api_op::ready));
+  CAF_CHECK_EQUAL(last->status, 200);
+  auto ok = body();
+  CAF_CHECK_EQUAL(ok["status"], "ready");
+  CAF_CHECK_EQUAL(ok["checks"]["redis"], "ok");
+  hub_state().redis_up = false;
+  send(cmd(api_op::ready));
+  CAF_CHECK_EQUAL(last->status, 503);
+  auto down = body();
+  CAF_CHECK_EQUAL(down["status"], "unavailable");
+  CAF_CHECK_EQUAL(down["checks"]["redis"], "redis down");
+  CAF_CHECK_EQUAL(down["checks"]["broker"], "ok");
+  CAF_CHECK_EQUAL(header("Retry-After"), "1");
 }
 
 CAF_TEST(a broker that does not answer in time gives 503) {
-  auto silent = sys.spawn([]() -> broker_actor::behavior_type {
-    return {
-        [](submit_atom, job_record) -> caf::result<job_record> {
-          return caf::make_error(caf::sec::request_timeout);
-        },
-        [](get_atom, const std::string&) -> caf::result<job_record> {
-          return caf::make_error(caf::sec::request_timeout);
-        },
-        [](join_atom, const worker_info&, const worker_node_actor&) {
-          return true;
-        },
-        [](pull_atom, const std::string&, uint32_t) {
-          return std::vector<delivery>{};
-        },
-        [](ack_atom, const std::string&, const std::vector<job_outcome>&) {
-          return uint32_t{0};
-        },
-        [](tick_atom) {},
-        [](grace_atom) {},
-    };
+  auto silent = sys.spawn([]() -> caf::behavior {
+    return {[](caf::message&) {
+      return caf::delegated<void>{};
+    }};
   });
-  auto slow_front = sys.spawn(ingress, silent, ingress_options{});
-  self->send(slow_front, get_atom::value, std::string{"x"}, sink());
-  run();
+  auto slow = sys.spawn(ingress, caf::actor_cast<broker_actor>(silent),
+                        ingress_options{});
+  auto out = last;
+  self->send(slow, cmd(api_op::get, "x"), reply_sink{[out](http_reply r) {
+               *out = std::move(r);
+             }});
+  run(); // also fires the request timeout
   CAF_CHECK_EQUAL(last->status, 503);
 }
 
 CAF_TEST(error replies have the api error shape) {
   auto reply = error_reply(400, "validation_failed", "type: bad", "type");
-  auto body = nlohmann::json::parse(reply.body);
-  CAF_CHECK_EQUAL(body["error"]["code"], "validation_failed");
-  CAF_CHECK_EQUAL(body["error"]["message"], "type: bad");
-  CAF_CHECK_EQUAL(body["error"]["details"]["field"], "type");
+  auto b = json::parse(reply.body);
+  CAF_CHECK_EQUAL(b["error"]["code"], "validation_failed");
+  CAF_CHECK_EQUAL(b["error"]["message"], "type: bad");
+  CAF_CHECK_EQUAL(b["error"]["details"]["field"], "type");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

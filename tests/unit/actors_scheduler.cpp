@@ -4,55 +4,16 @@
 #define CAF_SUITE actors.scheduler
 #include "test_config.hpp"
 
-#include <deque>
-
 #include "actors/scheduler.hpp"
 #include "core/handlers.hpp"
+#include "tests/unit/fake_broker.hpp"
 
 using namespace jobstack;
+using jobstack::test::fake_broker;
+using jobstack::test::fake_broker_state;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct fake_broker_state {
-  std::deque<std::vector<delivery>> pull_replies;
-  std::vector<uint32_t> pulled_slots;
-  std::vector<job_outcome> acked;
-  std::vector<worker_info> joins;
-  bool refuse_acks = false;
-};
-
-broker_actor::behavior_type
-fake_broker(broker_actor::stateful_pointer<fake_broker_state> self) {
-  return {
-      [](submit_atom, job_record job) { return job; },
-      [](get_atom, const std::string&) { return job_record{}; },
-      [=](join_atom, const worker_info& info, const worker_node_actor&) {
-        self->state.joins.push_back(info);
-        return true;
-      },
-      [=](pull_atom, const std::string&,
-          uint32_t slots) -> caf::result<std::vector<delivery>> {
-        auto& st = self->state;
-        st.pulled_slots.push_back(slots);
-        if (st.pull_replies.empty()) // park forever, like an idle broker
-          return self->make_response_promise<std::vector<delivery>>();
-        auto reply = st.pull_replies.front();
-        st.pull_replies.pop_front();
-        return reply;
-      },
-      [=](ack_atom, const std::string&,
-          const std::vector<job_outcome>& xs) -> caf::result<uint32_t> {
-        if (self->state.refuse_acks)
-          return caf::make_error(caf::sec::request_timeout);
-        auto& acked = self->state.acked;
-        acked.insert(acked.end(), xs.begin(), xs.end());
-        return static_cast<uint32_t>(xs.size());
-      },
-      [](tick_atom) {},
-      [](grace_atom) {},
-  };
-}
 
 // Runs jobs inline: the real worker hands them to its own thread, which
 // the deterministic test scheduler cannot wait for.

@@ -12,7 +12,7 @@ namespace {
 
 // Parses `body` and returns the error code and field, or "ok".
 std::string verdict(const std::string& body) {
-  auto spec = parse_job_spec(body);
+  auto spec = parse_job_spec(body, 0);
   if (!spec.error)
     return "ok";
   return spec.error->code + ":" + spec.error->field;
@@ -21,7 +21,7 @@ std::string verdict(const std::string& body) {
 } // namespace
 
 CAF_TEST(a minimal spec gets the defaults of API.md) {
-  auto spec = parse_job_spec(R"({"type":"email.send"})");
+  auto spec = parse_job_spec(R"({"type":"email.send"})", 0);
   CAF_REQUIRE(!spec.error);
   CAF_CHECK_EQUAL(spec.job.type, "email.send");
   CAF_CHECK_EQUAL(spec.job.queue, "default");
@@ -32,7 +32,8 @@ CAF_TEST(a minimal spec gets the defaults of API.md) {
 
 CAF_TEST(a full spec keeps every field) {
   auto spec = parse_job_spec(R"({"type":"a.B:c-d_1","queue":"mail_2-x",
-    "payload":[1,{"k":"v"}],"max_attempts":100,"timeout_ms":86400000})");
+    "payload":[1,{"k":"v"}],"max_attempts":100,"timeout_ms":86400000})",
+                             0);
   CAF_REQUIRE(!spec.error);
   CAF_CHECK_EQUAL(spec.job.queue, "mail_2-x");
   CAF_CHECK_EQUAL(spec.job.payload, R"([1,{"k":"v"}])");
@@ -93,4 +94,75 @@ CAF_TEST(deep nesting is refused before parsing) {
   CAF_CHECK_EQUAL(json_nesting_depth(R"({"a":"[[[[","b":[[1]]})"), 3);
   std::string ok_depth = std::string(60, '[') + std::string(60, ']');
   CAF_CHECK_EQUAL(verdict(R"({"type":"x","payload":)" + ok_depth + "}"), "ok");
+}
+
+CAF_TEST(delay_ms and run_at set the time a job becomes ready) {
+  int64_t now = 1796077855000000; // 2026-11-30T22:30:55Z
+  auto delayed = parse_job_spec(R"({"type":"x","delay_ms":1500})", now);
+  CAF_REQUIRE(!delayed.error);
+  CAF_CHECK_EQUAL(delayed.job.run_at, now + 1500000);
+  stamp_new_job(delayed.job, now);
+  CAF_CHECK_EQUAL(delayed.job.status, "scheduled");
+  auto at = parse_job_spec(
+      R"({"type":"x","run_at":"2026-11-30T23:30:55.5+01:00"})", now);
+  CAF_REQUIRE(!at.error);
+  CAF_CHECK_EQUAL(at.job.run_at, now + 500000);
+  auto now_job = parse_job_spec(R"({"type":"x","delay_ms":0})", now);
+  stamp_new_job(now_job.job, now);
+  CAF_CHECK_EQUAL(now_job.job.status, "queued");
+  auto past
+      = parse_job_spec(R"({"type":"x","run_at":"2020-01-01T00:00:00Z"})", now);
+  stamp_new_job(past.job, now);
+  CAF_CHECK_EQUAL(past.job.status, "queued");
+}
+
+CAF_TEST(bad times are refused) {
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x","run_at":"tomorrow"})"),
+                  "validation_failed:run_at");
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x","run_at":"2026-02-30T00:00:00Z"})"),
+                  "validation_failed:run_at");
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x","run_at":"2026-12-01T00:00:00"})"),
+                  "validation_failed:run_at");
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x","run_at":1})"),
+                  "validation_failed:run_at");
+  CAF_CHECK_EQUAL(
+      verdict(R"({"type":"x","run_at":"2026-12-01T00:00:00Z","delay_ms":5})"),
+      "validation_failed:run_at");
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x","delay_ms":-1})"),
+                  "validation_failed:delay_ms");
+  CAF_CHECK_EQUAL(verdict(R"({"type":"x","delay_ms":31536000001})"),
+                  "validation_failed:delay_ms");
+}
+
+CAF_TEST(a batch is all valid or names its first bad item) {
+  auto ok
+      = parse_batch(R"({"jobs":[{"type":"a"},{"type":"b","queue":"q"}]})", 0);
+  CAF_REQUIRE(!ok.error);
+  CAF_REQUIRE_EQUAL(ok.jobs.size(), 2u);
+  CAF_CHECK_EQUAL(ok.jobs[1].queue, "q");
+  auto bad = parse_batch(
+      R"({"jobs":[{"type":"a"},{"type":"b"},{"type":"c"},{"type":"B A"}]})", 0);
+  CAF_REQUIRE(bad.error.has_value());
+  CAF_CHECK_EQUAL(bad.error->index, 3);
+  CAF_CHECK_EQUAL(bad.error->field, "type");
+  CAF_CHECK(bad.jobs.empty());
+  CAF_CHECK_EQUAL(parse_batch(R"({"jobs":[]})", 0).error->field, "jobs");
+  CAF_CHECK_EQUAL(parse_batch(R"({"jobs":{}})", 0).error->field, "jobs");
+  CAF_CHECK_EQUAL(parse_batch(R"({})", 0).error->field, "jobs");
+  CAF_CHECK_EQUAL(
+      parse_batch(R"({"jobs":[{"type":"a"}],"x":1})", 0).error->field, "x");
+  std::string many = R"({"jobs":[)";
+  for (int i = 0; i < 1001; ++i)
+    many += std::string{i == 0 ? "" : ","} + R"({"type":"a"})";
+  many += "]}";
+  CAF_CHECK_EQUAL(parse_batch(many, 0).error->field, "jobs");
+}
+
+CAF_TEST(idempotency keys are printable ascii up to 200) {
+  CAF_CHECK(is_valid_idempotency_key("order-42 retry#1"));
+  CAF_CHECK(is_valid_idempotency_key(std::string(200, 'k')));
+  CAF_CHECK(!is_valid_idempotency_key(std::string(201, 'k')));
+  CAF_CHECK(!is_valid_idempotency_key(""));
+  CAF_CHECK(!is_valid_idempotency_key("tab\there"));
+  CAF_CHECK(!is_valid_idempotency_key("caf\xc3\xa9"));
 }

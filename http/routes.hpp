@@ -1,0 +1,84 @@
+// The HTTP API's routing and request checks as a pure function: from a
+// request (method, target, headers, body) to either an immediate reply
+// (errors, health, documents) or a command for the ingress actor. No
+// RESTinio, no actors: the server, the unit tests and the fuzzer call it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/http_reply.hpp"
+#include "messages/api.hpp"
+
+namespace jobstack {
+
+struct api_request {
+  std::string method; ///< e.g. "GET"
+  std::string target; ///< path with optional "?query"
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  /// The value of header `name` (case-insensitive), if present.
+  std::optional<std::string> header(std::string_view name) const;
+};
+
+enum class api_op {
+  create,       ///< submit (1 job), reply 201/200 with the job
+  create_batch, ///< submit (a batch), reply 201/200 with {"jobs": [...]}
+  get,
+  list,
+  cancel,
+  retry,
+  queue_stats, ///< `name` is the queue
+  queue_list,
+  workers,
+  ready,
+};
+
+/// Work for the ingress: what to ask the broker.
+struct api_command {
+  api_op op = api_op::get;
+  submit_request submit; ///< create, create_batch
+  std::string name;      ///< job id or queue name
+  list_query query;      ///< list
+};
+
+/// A document the server serves as is (OpenAPI, Swagger UI assets).
+struct static_file {
+  std::string content_type;
+  std::string body;
+};
+
+struct route_options {
+  size_t max_body_bytes = 1024 * 1024;
+  size_t max_url_bytes = 8192;
+  size_t max_headers = 100;
+  /// Path -> file, e.g. "/openapi.yaml", "/swagger", "/swagger/x.js".
+  std::map<std::string, static_file> files;
+  /// Renders GET /metrics (Prometheus text format).
+  std::function<std::string()> metrics;
+};
+
+/// Either `reply` (answer now) or `command` (hand to the ingress).
+struct routed {
+  std::optional<http_reply> reply;
+  api_command command;
+  std::string route; ///< the matched route template, for metrics and logs
+};
+
+/// Routes and checks one request; `now` is the unix time in us.
+routed route_request(const api_request& req, const route_options& options,
+                     int64_t now);
+
+/// True if a Content-Type header value names JSON (parameters allowed).
+bool is_json_content_type(const std::string& value);
+
+/// Decodes %XX and '+' of a query component; nullopt if malformed.
+std::optional<std::string> percent_decode(std::string_view text);
+
+} // namespace jobstack

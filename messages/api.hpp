@@ -1,0 +1,97 @@
+// Message types of the API operations beyond single jobs: batched and
+// idempotent submits, listing, queue stats, the worker view.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "messages/job.hpp"
+
+namespace jobstack {
+
+/// One create request: 1 job (POST /v1/jobs) or a batch, written all or
+/// nothing; `idempotency_key` empty when the client sent none.
+struct submit_request {
+  std::vector<job_record> jobs;
+  std::string idempotency_key;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submit_request& x) {
+  return f(caf::meta::type_name("submit_request"), x.jobs, x.idempotency_key);
+}
+
+/// The jobs of a submit: as written (`created`), or, for a repeated
+/// idempotency key, the jobs the first request created, as they are now.
+struct submit_result {
+  std::vector<job_record> jobs;
+  bool created = true;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submit_result& x) {
+  return f(caf::meta::type_name("submit_result"), x.jobs, x.created);
+}
+
+/// GET /v1/jobs: `status` empty = all; `offset` is the decoded cursor.
+struct list_query {
+  std::string queue = "default";
+  std::string status;
+  uint32_t limit = 50;
+  uint64_t offset = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, list_query& x) {
+  return f(caf::meta::type_name("list_query"), x.queue, x.status, x.limit,
+           x.offset);
+}
+
+/// One page of a listing; `next_offset` 0 = last page.
+struct job_page {
+  std::vector<job_record> jobs;
+  uint64_t next_offset = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_page& x) {
+  return f(caf::meta::type_name("job_page"), x.jobs, x.next_offset);
+}
+
+struct queue_stats {
+  std::string name;
+  int64_t queued = 0;
+  int64_t scheduled = 0;
+  int64_t running = 0;
+  int64_t succeeded = 0;
+  int64_t dead = 0;
+  int64_t cancelled = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queue_stats& x) {
+  return f(caf::meta::type_name("queue_stats"), x.name, x.queued, x.scheduled,
+           x.running, x.succeeded, x.dead, x.cancelled);
+}
+
+/// A connected worker node as GET /v1/workers shows it.
+struct worker_view {
+  std::string id;
+  std::string node;
+  uint32_t concurrency = 0;
+  uint32_t running = 0;
+  uint64_t processed = 0;
+  uint64_t failed = 0;
+  int64_t last_seen = 0; ///< unix us
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, worker_view& x) {
+  return f(caf::meta::type_name("worker_view"), x.id, x.node, x.concurrency,
+           x.running, x.processed, x.failed, x.last_seen);
+}
+
+} // namespace jobstack
