@@ -5,7 +5,7 @@
 
 # Debian 12 packages needed to build, test and run jobstack.
 JOBSTACK_PACKAGES=(
-  build-essential cmake ninja-build pkg-config clang-format git
+  build-essential cmake ninja-build pkg-config clang-format git clang libclang-rt-14-dev
   libcaf-dev libhiredis-dev librestinio-dev libasio-dev libfmt-dev
   libhttp-parser-dev prometheus-cpp-dev nlohmann-json3-dev libspdlog-dev
   redis-server python3 curl

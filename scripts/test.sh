@@ -52,6 +52,29 @@ if [ "$rc" -ne 0 ] || [ "${JOBSTACK_SKIP_ASAN:-0}" = 1 ]; then
   finish build "$rc"
 fi
 
+# fuzz_requests: replays tests/fuzz/regressions, then fuzzes the request path
+# (no Redis needed) for JOBSTACK_FUZZ_SECONDS (default 60). A crash fails the
+# run; its input is kept in build-fuzz/ to be added to the regressions.
+fuzz_requests() {
+  local secs=${JOBSTACK_FUZZ_SECONDS:-60} work
+  [ "$secs" = 0 ] && { log "JOBSTACK_FUZZ_SECONDS=0: skipping the fuzzer"; return 0; }
+  log "building the fuzzer (clang, libFuzzer + ASan + UBSan)"
+  CXX=clang++ cmake -S tests/fuzz -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build-fuzz -j "$(nproc)"
+  if compgen -G "tests/fuzz/regressions/*" >/dev/null; then
+    log "replaying tests/fuzz/regressions"
+    build-fuzz/fuzz_requests tests/fuzz/regressions/* || die "a fuzz regression fails again"
+  fi
+  work=$(mktemp -d)
+  cp tests/fuzz/corpus/* "$work"/
+  log "fuzzing the request path for ${secs}s"
+  build-fuzz/fuzz_requests -max_total_time="$secs" -max_len=8192 -timeout=10 \
+    -artifact_prefix=build-fuzz/ -print_final_stats=1 "$work" 2>&1 | tail -n 12 \
+    || die "the fuzzer found a crash: see build-fuzz/crash-*; add it to tests/fuzz/regressions"
+  rm -rf "$work"
+}
+fuzz_requests
+
 build_tree build-asan Debug -DJOBSTACK_SANITIZE=ON -DJOBSTACK_WERROR=ON -DJOBSTACK_E2E=OFF
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
