@@ -90,16 +90,17 @@ void check_ready(self_ptr self, const broker_actor& broker,
                  std::chrono::milliseconds timeout, const reply_sink& sink) {
   self->request(broker, timeout, ready_atom::value)
       .then(
-      [sink](bool ok) {
-        sink.deliver(ready_reply(ok, ok ? "ok" : "no answer to PING", "ok"));
-      },
-            [sink](caf::error& err) {
-              // The broker answered with Redis' failure, or did not answer.
-              if (err == caf::sec::request_timeout)
-                sink.deliver(ready_reply(false, "unknown", "not answering"));
-              else
-                sink.deliver(ready_reply(false, error_text(err), "ok"));
-            });
+          [sink](bool ok) {
+            sink.deliver(
+                ready_reply(ok, ok ? "ok" : "no answer to PING", "ok"));
+          },
+          [sink](caf::error& err) {
+            // The broker answered with Redis' failure, or did not answer.
+            if (err == caf::sec::request_timeout)
+              sink.deliver(ready_reply(false, "unknown", "not answering"));
+            else
+              sink.deliver(ready_reply(false, error_text(err), "ok"));
+          });
 }
 
 } // namespace

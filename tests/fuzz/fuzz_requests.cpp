@@ -61,11 +61,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     o.max_url_bytes = 512;
     o.max_headers = 20;
     o.files["/openapi.yaml"] = {"application/yaml", "openapi: 3.1.0"};
-    o.metrics = [] { return std::string{"jobstack_up 1\n"}; };
+    o.metrics = [] {
+      return std::string{"jobstack_up 1\n"};
+    };
     return o;
   }();
-  auto routed = jobstack::route_request(to_request(text), options,
-                                        1796077855000000);
+  auto routed
+      = jobstack::route_request(to_request(text), options, 1796077855000000);
   if (routed.reply)
     check_reply(*routed.reply);
   jobstack::parse_job_spec(text, 1796077855000000);
