@@ -4,6 +4,7 @@
 // is only ever touched on the actor's own thread.
 #pragma once
 
+#include <chrono>
 #include <utility>
 
 #include <caf/actor.hpp>
@@ -17,25 +18,36 @@
 
 namespace jobstack {
 
-/// `work` runs on `exec`'s thread and returns caf::expected<Result>.
+/// `work` runs on `exec`'s thread and returns caf::expected<Result>. If it
+/// would start after `deadline` (the thread was stuck, e.g. on a frozen
+/// Redis), it does not run at all and the answer is `late_error`: so the
+/// requester's timeout, set beyond deadline + one operation, always sees an
+/// answer that says truthfully whether the work ran.
 template <class Result, class Self, class Work>
 caf::typed_response_promise<Result>
-run_blocking(Self* self, blocking_executor& exec, Work work) {
+run_blocking(Self* self, blocking_executor& exec, Work work,
+             std::chrono::steady_clock::time_point deadline
+             = std::chrono::steady_clock::time_point::max(),
+             caf::error late_error = caf::error{}) {
   auto promise = self->template make_response_promise<Result>();
   // Weak: a pending task must not keep an exited actor alive.
   caf::actor_addr owner = self->address();
-  exec.post([promise, owner, work = std::move(work)]() mutable {
-    caf::expected<Result> result = work();
-    auto hdl = caf::actor_cast<caf::actor>(owner);
-    if (!hdl)
-      return;
-    caf::anon_send(hdl, completion{[promise, result]() mutable {
-                     if (result)
-                       promise.deliver(std::move(*result));
-                     else
-                       promise.deliver(result.error());
-                   }});
-  });
+  exec.post(
+      [promise, owner, deadline, late_error, work = std::move(work)]() mutable {
+        caf::expected<Result> result
+            = std::chrono::steady_clock::now() > deadline
+                  ? caf::expected<Result>{std::move(late_error)}
+                  : work();
+        auto hdl = caf::actor_cast<caf::actor>(owner);
+        if (!hdl)
+          return;
+        caf::anon_send(hdl, completion{[promise, result]() mutable {
+                         if (result)
+                           promise.deliver(std::move(*result));
+                         else
+                           promise.deliver(result.error());
+                       }});
+      });
   return promise;
 }
 

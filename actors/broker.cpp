@@ -130,7 +130,7 @@ void on_claimed(self_ptr self, const std::string& worker_id,
     return;
   }
   entry->claiming = false;
-  if (!deliveries.empty()) {
+  if (!deliveries.empty() || !entry->wait) {
     answer_pull(*entry, std::move(deliveries));
   } else if (entry->recheck) {
     claim_for(self, worker_id);
@@ -245,6 +245,17 @@ void on_tick(self_ptr self) {
         1, period.count()
                / std::max<int64_t>(1, st.options.tick_interval.count()));
   };
+  if (st.ticks % ticks_per(st.options.reap_interval) == 0)
+    self->request(st.store, st.options.store_timeout, reap_atom::value)
+        .then(
+            [=](uint32_t n) {
+              if (n > 0) {
+                spdlog::warn("broker: took back {} job(s) whose lease ran out",
+                             n);
+                wake(self, {}, n);
+              }
+            },
+            [](caf::error&) {});
   if (st.ticks % ticks_per(st.options.expire_interval) == 0)
     self->request(st.store, st.options.store_timeout, expire_atom::value)
         .then([](uint32_t) {}, [](caf::error&) {});
@@ -369,8 +380,8 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
                 [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
         return rp;
       },
-      [=](pull_atom, const std::string& worker_id,
-          uint32_t free_slots) -> caf::result<std::vector<delivery>> {
+      [=](pull_atom, const std::string& worker_id, uint32_t free_slots,
+          bool wait) -> caf::result<std::vector<delivery>> {
         auto* entry = self->state.workers.find(worker_id);
         if (entry == nullptr)
           return caf::make_error(errc::unknown_worker, worker_id);
@@ -379,6 +390,7 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
         entry->pull = self->make_response_promise<std::vector<delivery>>();
         entry->pull_open = true;
         entry->wanted = std::max<uint32_t>(1, free_slots);
+        entry->wait = wait;
         entry->pull_since = std::chrono::steady_clock::now();
         auto rp = entry->pull;
         claim_for(self, worker_id);
@@ -392,6 +404,21 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
         }
         return self->delegate(self->state.store, ack_atom::value, worker_id,
                               std::move(outcomes));
+      },
+      [=](release_atom, const std::string& worker_id,
+          std::vector<std::string>& ids) -> caf::result<uint32_t> {
+        auto rp = self->make_response_promise<uint32_t>();
+        self->request(self->state.store, self->state.options.store_timeout,
+                      release_atom::value, worker_id, std::move(ids))
+            .then(
+                [=](uint32_t n) mutable {
+                  spdlog::info("broker: {} handed back {} job(s)", worker_id,
+                               n);
+                  wake(self, {}, n);
+                  rp.deliver(n);
+                },
+                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
       },
       [=](tick_atom) { on_tick(self); },
       [=](grace_atom) {

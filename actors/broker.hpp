@@ -38,8 +38,11 @@ struct broker_options {
   std::chrono::milliseconds expire_interval{10000};
   /// Timeout of the Redis check of /readyz.
   std::chrono::milliseconds ready_timeout{1000};
-  /// Timeout of each request to the store.
-  std::chrono::milliseconds store_timeout{4000};
+  /// Period of taking back jobs whose lease ran out.
+  std::chrono::milliseconds reap_interval{1000};
+  /// Timeout of each request to the store: beyond its queue budget plus
+  /// two Redis round trips, so the store's answer (not a timeout) decides.
+  std::chrono::milliseconds store_timeout{1900};
 };
 
 /// A joined worker node and its open pull, if any.
@@ -49,6 +52,7 @@ struct worker_entry {
   caf::typed_response_promise<std::vector<delivery>> pull;
   bool pull_open = false;
   uint32_t wanted = 0;   ///< free slots of the open pull
+  bool wait = true;      ///< park the pull when nothing is ready
   bool claiming = false; ///< a claim for this worker is at the store
   bool recheck = false;  ///< work arrived while claiming: claim again
   std::chrono::steady_clock::time_point pull_since{};

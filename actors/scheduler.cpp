@@ -4,6 +4,7 @@
 #include <caf/event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/time.hpp"
 #include "messages/errors.hpp"
 
 namespace jobstack {
@@ -58,6 +59,10 @@ void dispatch(self_ptr self, delivery job) {
 void on_pulled(self_ptr self, std::vector<delivery> jobs) {
   auto& st = self->state;
   st.pulling = false;
+  if (jobs.empty() && st.options.schedule) {
+    st.window_open = false; // drained: wait for the next tick
+    return;
+  }
   for (auto& job : jobs) {
     if (st.idle.empty()) { // cannot happen: we never ask for more
       spdlog::error("scheduler: got more jobs than free workers");
@@ -72,10 +77,13 @@ void pull_more(self_ptr self) {
   auto& st = self->state;
   if (!st.joined || st.stopping || st.pulling || st.idle.empty())
     return;
+  bool cadence = st.options.schedule.has_value();
+  if (cadence && !st.window_open)
+    return;
   st.pulling = true;
   auto slots = static_cast<uint32_t>(st.idle.size());
   self->request(st.broker, st.options.pull_timeout, pull_atom::value,
-                st.options.info.worker_id, slots)
+                st.options.info.worker_id, slots, !cadence)
       .then(
           [=](std::vector<delivery>& jobs) {
             on_pulled(self, std::move(jobs));
@@ -112,6 +120,14 @@ void flush_acks(self_ptr self) {
             spdlog::warn("scheduler: ack of {} outcome(s) failed: {}",
                          batch.size(), caf::to_string(err));
           });
+}
+
+// Sleeps until the next fire time of the cadence, from the wall clock.
+void arm_cron(self_ptr self) {
+  auto now = now_us();
+  auto next = self->state.options.schedule->next_after(now);
+  self->delayed_send(self, std::chrono::microseconds{next - now},
+                     cron_atom::value);
 }
 
 void join(self_ptr self, broker_actor broker) {
@@ -156,6 +172,8 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
       lose_broker(self);
     }
   });
+  if (self->state.options.schedule)
+    arm_cron(self);
   if (self->state.options.tick_interval.count() > 0)
     self->delayed_send(self, self->state.options.tick_interval,
                        tick_atom::value);
@@ -167,10 +185,26 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
       [=](connect_atom, broker_actor& broker) {
         join(self, std::move(broker));
       },
+      [=](cron_atom) {
+        spdlog::debug("scheduler: cron tick: taking jobs until drained");
+        self->state.window_open = true;
+        pull_more(self);
+        arm_cron(self);
+      },
       [=](stop_atom) {
         self->state.stopping = true;
         spdlog::info("scheduler: stopping: taking no new jobs, {} running",
                      self->state.running.size());
+      },
+      [=](release_atom) -> caf::result<uint32_t> {
+        auto& st = self->state;
+        if (!st.joined || st.running.empty())
+          return uint32_t{0};
+        std::vector<std::string> ids;
+        for (auto& kv : st.running)
+          ids.push_back(kv.first);
+        return self->delegate(st.broker, release_atom::value,
+                              st.options.info.worker_id, std::move(ids));
       },
       [=](tick_atom) {
         auto& st = self->state;

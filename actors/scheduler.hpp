@@ -1,18 +1,23 @@
 // The scheduler of a worker node: joins the broker, pulls as many jobs as
 // the node has idle workers, hands them out, and acks their outcomes in
-// batches. While the broker is unreachable it keeps running jobs and their
-// outcomes; when the node's main re-connects it, the scheduler re-joins
-// (naming the jobs it still holds) and sends the held acks.
+// batches. With a cron cadence it takes jobs only from each tick until the
+// queues it serves are empty (pulls that do not wait); the next tick is
+// computed from the wall clock each time, so ticks do not drift. While the
+// broker is unreachable it keeps running jobs and their outcomes; when the
+// node's main re-connects it, the scheduler re-joins (naming the jobs it still
+// holds) and sends the held acks.
 #pragma once
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/cron.hpp"
 #include "messages/broker.hpp"
 
 namespace jobstack {
@@ -22,6 +27,9 @@ struct scheduler_options {
   std::string broker_label; ///< host:port, for log lines
   std::chrono::milliseconds pull_timeout{30000};
   std::chrono::milliseconds ack_timeout{10000};
+  /// Cron cadence: take jobs only from a tick until the queues are empty;
+  /// none = continuously, as soon as they arrive.
+  std::optional<cron_schedule> schedule;
   /// Period of the retry tick; 0 = none (tests drive it).
   std::chrono::milliseconds tick_interval{1000};
 };
@@ -34,6 +42,8 @@ struct scheduler_state {
   bool pulling = false;
   bool acking = false;
   bool stopping = false;
+  /// With a cron cadence: a tick came and the queues are not drained yet.
+  bool window_open = false;
   std::vector<worker_actor> idle;
   std::unordered_map<std::string, delivery> running; ///< by job id
   std::vector<job_outcome> unacked;

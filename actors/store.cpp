@@ -49,8 +49,21 @@ uint32_t count_applied(const std::vector<bool>& applied,
 
 } // namespace
 
+// Every store operation: on the store's thread, refused unstarted once it
+// waited longer than the queue budget (see run_blocking).
+template <class Result, class Work>
+caf::typed_response_promise<Result>
+run_store(store_actor::stateful_pointer<store_state> self, Work work) {
+  auto deadline = std::chrono::steady_clock::now() + self->state.queue_budget;
+  return run_blocking<Result>(
+      self, *self->state.exec, std::move(work), deadline,
+      caf::make_error(errc::unavailable,
+                      std::string{"redis is too slow: request not started"}));
+}
+
 store_actor::behavior_type
 store(store_actor::stateful_pointer<store_state> self, store_options options) {
+  self->state.queue_budget = options.queue_budget;
   auto db = std::make_shared<job_store>(std::move(options));
   self->state.db = db;
   self->state.exec = std::make_unique<blocking_executor>();
@@ -61,16 +74,15 @@ store(store_actor::stateful_pointer<store_state> self, store_options options) {
       spdlog::warn("store: {} (will retry on first use)", e.what());
     }
   });
-  auto& exec = *self->state.exec;
   return {
-      [=, &exec](submit_atom, std::vector<submit_request>& requests) {
-        return run_blocking<std::vector<submit_result>>(self, exec, [=] {
+      [=](submit_atom, std::vector<submit_request>& requests) {
+        return run_store<std::vector<submit_result>>(self, [=] {
           return guarded<std::vector<submit_result>>(
               "submit", [&] { return db->submit(requests); });
         });
       },
-      [=, &exec](get_atom, const std::string& id) {
-        return run_blocking<job_record>(self, exec, [=] {
+      [=](get_atom, const std::string& id) {
+        return run_store<job_record>(self, [=] {
           return guarded<job_record>("get", [&]() -> caf::expected<job_record> {
             auto job = db->find(id);
             if (!job)
@@ -79,25 +91,25 @@ store(store_actor::stateful_pointer<store_state> self, store_options options) {
           });
         });
       },
-      [=, &exec](list_atom, const list_query& query) {
-        return run_blocking<job_page>(self, exec, [=] {
+      [=](list_atom, const list_query& query) {
+        return run_store<job_page>(self, [=] {
           return guarded<job_page>("list", [&] { return db->list(query); });
         });
       },
-      [=, &exec](cancel_atom, const std::string& id) {
-        return run_blocking<job_record>(self, exec, [=] {
+      [=](cancel_atom, const std::string& id) {
+        return run_store<job_record>(self, [=] {
           return guarded<job_record>(
               "cancel", [&] { return to_expected(db->cancel(id, now_us())); });
         });
       },
-      [=, &exec](retry_atom, const std::string& id) {
-        return run_blocking<job_record>(self, exec, [=] {
+      [=](retry_atom, const std::string& id) {
+        return run_store<job_record>(self, [=] {
           return guarded<job_record>(
               "retry", [&] { return to_expected(db->retry(id, now_us())); });
         });
       },
-      [=, &exec](stats_atom, const std::string& queue) {
-        return run_blocking<queue_stats>(self, exec, [=] {
+      [=](stats_atom, const std::string& queue) {
+        return run_store<queue_stats>(self, [=] {
           return guarded<queue_stats>(
               "stats", [&]() -> caf::expected<queue_stats> {
                 auto stats = db->stats(queue);
@@ -107,66 +119,79 @@ store(store_actor::stateful_pointer<store_state> self, store_options options) {
               });
         });
       },
-      [=, &exec](stats_atom) {
-        return run_blocking<std::vector<queue_stats>>(self, exec, [=] {
+      [=](stats_atom) {
+        return run_store<std::vector<queue_stats>>(self, [=] {
           return guarded<std::vector<queue_stats>>(
               "stats", [&] { return db->all_stats(); });
         });
       },
-      [=, &exec](ping_atom) {
-        return run_blocking<bool>(self, exec, [=] {
+      [=](ping_atom) {
+        return run_store<bool>(self, [=] {
           return guarded<bool>("ping", [&] { return db->ping(); });
         });
       },
-      [=, &exec](claim_atom, const std::string& worker_id,
-                 const std::vector<std::string>& queues, uint32_t max) {
-        return run_blocking<std::vector<delivery>>(self, exec, [=] {
+      [=](claim_atom, const std::string& worker_id,
+          const std::vector<std::string>& queues, uint32_t max) {
+        return run_store<std::vector<delivery>>(self, [=] {
           return guarded<std::vector<delivery>>("claim", [&] {
             return db->claim(worker_id, queues, max, now_us());
           });
         });
       },
-      [=, &exec](ack_atom, const std::string& worker_id,
-                 const std::vector<job_outcome>& outcomes) {
-        return run_blocking<uint32_t>(self, exec, [=] {
+      [=](ack_atom, const std::string& worker_id,
+          const std::vector<job_outcome>& outcomes) {
+        return run_store<uint32_t>(self, [=] {
           return guarded<uint32_t>("ack", [&] {
             auto applied = db->ack(worker_id, outcomes, now_us());
             return count_applied(applied, outcomes, worker_id);
           });
         });
       },
-      [=, &exec](requeue_atom, const std::string& worker_id,
-                 const std::vector<std::string>& held, bool forget) {
-        return run_blocking<uint32_t>(self, exec, [=] {
+      [=](requeue_atom, const std::string& worker_id,
+          const std::vector<std::string>& held, bool forget) {
+        return run_store<uint32_t>(self, [=] {
           return guarded<uint32_t>("requeue", [&] {
             return db->requeue(worker_id, held, forget, now_us());
           });
         });
       },
-      [=, &exec](join_atom, const std::string& worker_id) {
-        return run_blocking<bool>(self, exec, [=] {
+      [=](release_atom, const std::string& worker_id,
+          const std::vector<std::string>& ids) {
+        return run_store<uint32_t>(self, [=] {
+          return guarded<uint32_t>(
+              "release", [&] { return db->release(worker_id, ids, now_us()); });
+        });
+      },
+      [=](join_atom, const std::string& worker_id) {
+        return run_store<bool>(self, [=] {
           return guarded<bool>("join", [&] {
             db->remember_worker(worker_id, now_us());
             return true;
           });
         });
       },
-      [=, &exec](known_atom) {
-        return run_blocking<std::vector<std::string>>(self, exec, [=] {
+      [=](known_atom) {
+        return run_store<std::vector<std::string>>(self, [=] {
           return guarded<std::vector<std::string>>(
               "known", [&] { return db->known_workers(); });
         });
       },
-      [=, &exec](promote_atom) {
-        return run_blocking<uint32_t>(self, exec, [=] {
+      [=](promote_atom) {
+        return run_store<uint32_t>(self, [=] {
           return guarded<uint32_t>(
               "promote", [&] { return db->promote_due(now_us(), 1000); });
         });
       },
-      [=, &exec](expire_atom) {
-        return run_blocking<uint32_t>(self, exec, [=] {
+      [=](expire_atom) {
+        return run_store<uint32_t>(self, [=] {
           return guarded<uint32_t>(
               "expire", [&] { return db->expire_finished(now_us()); });
+        });
+      },
+      [=](reap_atom) {
+        return run_store<uint32_t>(self, [=] {
+          return guarded<uint32_t>("reap",
+                                   [&] { return db->reap_expired(now_us()); });
         });
       },
       [](completion& done) { done.run(); },

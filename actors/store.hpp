@@ -8,6 +8,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <chrono>
 #include <memory>
 
 #include "core/blocking_executor.hpp"
@@ -19,6 +20,8 @@ namespace jobstack {
 struct store_state {
   std::shared_ptr<job_store> db; ///< used on exec's thread only
   std::unique_ptr<blocking_executor> exec;
+  /// Longest an operation may wait for the thread before it is refused.
+  std::chrono::milliseconds queue_budget{700};
   static inline const char* name = "store";
 };
 

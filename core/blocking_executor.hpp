@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -19,7 +20,8 @@ class blocking_executor {
 public:
   blocking_executor();
 
-  /// Drops queued tasks, waits for the running one and joins the thread.
+  /// Drops queued tasks, waits for the running one and joins the thread;
+  /// after abandon(), lets the running task finish on its own instead.
   ~blocking_executor();
 
   blocking_executor(const blocking_executor&) = delete;
@@ -27,14 +29,26 @@ public:
 
   void post(std::function<void()> task);
 
-private:
-  void run();
+  /// Gives up on the running task (e.g. a handler past its timeout): the
+  /// destructor will not wait for it. Its thread ends when the task does.
+  void abandon() {
+    abandoned_ = true;
+  }
 
-  std::mutex mtx_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
+private:
+  // Shared with the thread, which may outlive an abandoned executor.
+  struct queue {
+    std::mutex mtx;
+    std::condition_variable cv;
+    std::deque<std::function<void()>> tasks;
+    bool stopping = false;
+  };
+
+  static void run(std::shared_ptr<queue> q);
+
+  std::shared_ptr<queue> queue_;
   std::thread thread_;
+  bool abandoned_ = false;
 };
 
 } // namespace jobstack

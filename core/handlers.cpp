@@ -75,14 +75,14 @@ void add_builtin_handlers(handler_registry& registry) {
 }
 
 job_outcome run_job(const handler_registry& registry, const delivery& job,
-                    const std::atomic<bool>& cancel_flag) {
+                    std::function<bool()> cancelled) {
   auto* handler = registry.find(job.type);
   if (handler == nullptr)
     return failed(job, "no handler for job type '" + job.type + "'", false);
   auto payload = json::parse(job.payload, nullptr, false);
   if (payload.is_discarded())
     return failed(job, "stored payload is not valid JSON", false);
-  handler_context ctx{job, cancel_flag};
+  handler_context ctx{job, std::move(cancelled)};
   try {
     auto result = (*handler)(payload, ctx);
     job_outcome out;

@@ -30,8 +30,8 @@ namespace jobstack {
 /// What a handler knows about the attempt it runs.
 class handler_context {
 public:
-  handler_context(const delivery& job, const std::atomic<bool>& cancel_flag)
-      : job_(job), cancel_flag_(cancel_flag) {
+  handler_context(const delivery& job, std::function<bool()> cancelled)
+      : job_(job), cancelled_(std::move(cancelled)) {
     // nop
   }
 
@@ -39,9 +39,9 @@ public:
     return job_;
   }
 
-  /// True once the worker is told to give up (stop or timeout).
+  /// True once the worker is told to give up (node stop or timeout).
   bool cancelled() const {
-    return cancel_flag_.load(std::memory_order_relaxed);
+    return cancelled_ && cancelled_();
   }
 
   /// Sleeps up to `duration`; returns false if cancelled meanwhile.
@@ -49,7 +49,7 @@ public:
 
 private:
   const delivery& job_;
-  const std::atomic<bool>& cancel_flag_;
+  std::function<bool()> cancelled_;
 };
 
 /// Thrown by a handler for a failure that no retry can fix: the job goes
@@ -81,7 +81,8 @@ void add_builtin_handlers(handler_registry& registry);
 
 /// Runs one attempt: parses the payload, finds the handler, turns its result
 /// or exception into an outcome. Never throws.
+/// `cancelled` tells the handler to give up (may be empty: never).
 job_outcome run_job(const handler_registry& registry, const delivery& job,
-                    const std::atomic<bool>& cancel_flag);
+                    std::function<bool()> cancelled = nullptr);
 
 } // namespace jobstack

@@ -88,6 +88,9 @@ inline const setting worker_id{"worker.id", "CSC_WORKER_ID", "",
 inline const setting drain_timeout{"worker.drain_timeout_ms",
                                    "CSC_DRAIN_TIMEOUT_MS", "10000",
                                    "on SIGTERM, ms running jobs get to finish"};
+inline const setting schedule{
+    "worker.schedule", "CSC_CRON_SCHEDULE", "",
+    "cron cadence (6 fields with seconds, or 5); unset: continuous"};
 inline const setting log_level{"log.level", "CSC_LOG_LEVEL", "info",
                                "trace, debug, info, warn or error"};
 } // namespace settings

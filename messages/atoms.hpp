@@ -11,6 +11,7 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using claim_atom = caf::atom_constant<caf::atom("claim")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using create_atom = caf::atom_constant<caf::atom("create")>;
+using cron_atom = caf::atom_constant<caf::atom("cron")>;
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 using get_atom = caf::atom_constant<caf::atom("get")>;
 using grace_atom = caf::atom_constant<caf::atom("grace")>;
@@ -21,6 +22,8 @@ using ping_atom = caf::atom_constant<caf::atom("ping")>;
 using promote_atom = caf::atom_constant<caf::atom("promote")>;
 using pull_atom = caf::atom_constant<caf::atom("pull")>;
 using ready_atom = caf::atom_constant<caf::atom("ready")>;
+using reap_atom = caf::atom_constant<caf::atom("reap")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
 using requeue_atom = caf::atom_constant<caf::atom("requeue")>;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 using run_atom = caf::atom_constant<caf::atom("run")>;
@@ -29,6 +32,7 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using submit_atom = caf::atom_constant<caf::atom("submit")>;
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 using workers_atom = caf::atom_constant<caf::atom("workers")>;
 
 } // namespace jobstack

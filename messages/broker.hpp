@@ -34,13 +34,16 @@ using broker_actor = caf::typed_actor<
     // ---------------------------------------------------------- A worker node
     // joins (or re-joins after a reconnect).
     caf::replies_to<join_atom, worker_info, worker_node_actor>::with<bool>,
-    // worker id, free slots: replies with 0..n deliveries, possibly after a
-    // wait (long poll) when no job is ready.
-    caf::replies_to<pull_atom, std::string,
-                    uint32_t>::with<std::vector<delivery>>,
+    // worker id, free slots, wait: replies with 0..n deliveries; with wait,
+    // after a wait (long poll) when no job is ready, else at once.
+    caf::replies_to<pull_atom, std::string, uint32_t,
+                    bool>::with<std::vector<delivery>>,
     // worker id, outcomes: replies how many were applied (others were stale).
     caf::replies_to<ack_atom, std::string,
                     std::vector<job_outcome>>::with<uint32_t>,
+    // worker id, job ids a stopping node hands back unfinished.
+    caf::replies_to<release_atom, std::string,
+                    std::vector<std::string>>::with<uint32_t>,
     // -- self-sent
     // -------------------------------------------------------------
     caf::reacts_to<tick_atom>,   // periodic duties
@@ -50,6 +53,8 @@ using broker_actor = caf::typed_actor<
 using scheduler_actor = worker_node_actor::extend<
     caf::reacts_to<connect_atom, broker_actor>, // (re)joined broker
     caf::reacts_to<stop_atom>,                  // graceful stop: take no work
+    caf::reacts_to<cron_atom>,                  // a tick of the cron cadence
+    caf::replies_to<release_atom>::with<uint32_t>, // hand back what runs
     caf::reacts_to<tick_atom>>;
 
 } // namespace jobstack

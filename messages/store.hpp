@@ -37,6 +37,9 @@ using store_actor = caf::typed_actor<
     // worker id, ids it still holds, forget the worker; replies jobs returned.
     caf::replies_to<requeue_atom, std::string, std::vector<std::string>,
                     bool>::with<uint32_t>,
+    // worker id, ids it hands back unfinished; replies jobs returned.
+    caf::replies_to<release_atom, std::string,
+                    std::vector<std::string>>::with<uint32_t>,
     // Records a worker as known, so a restarted server can recover it.
     caf::replies_to<join_atom, std::string>::with<bool>,
     caf::replies_to<known_atom>::with<std::vector<std::string>>,
@@ -44,6 +47,8 @@ using store_actor = caf::typed_actor<
     caf::replies_to<promote_atom>::with<uint32_t>,
     // Drops expired finished jobs from the queue indexes.
     caf::replies_to<expire_atom>::with<uint32_t>,
+    // Takes back running jobs whose lease ran out.
+    caf::replies_to<reap_atom>::with<uint32_t>,
     // Redis work finished on the store's own thread.
     caf::reacts_to<completion>>;
 

@@ -21,6 +21,8 @@ using worker_node_actor
 /// Runs one job at a time on a thread of its own (handlers may block).
 using worker_actor
     = caf::typed_actor<caf::replies_to<run_atom, delivery>::with<job_outcome>,
-                       caf::reacts_to<completion>>;
+                       caf::reacts_to<completion>,
+                       // attempt number: its timeout_ms ran out
+                       caf::reacts_to<timeout_atom, uint64_t>>;
 
 } // namespace jobstack

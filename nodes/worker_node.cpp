@@ -21,6 +21,7 @@
 
 #include "actors/scheduler.hpp"
 #include "actors/worker.hpp"
+#include "core/cron.hpp"
 #include "core/job_spec.hpp"
 #include "core/logging.hpp"
 #include "core/process.hpp"
@@ -37,13 +38,14 @@ struct worker_settings {
   std::vector<std::string> queues;
   std::string worker_id;
   std::chrono::milliseconds drain_timeout{10000};
+  std::optional<cron_schedule> schedule;
   std::string log_level;
 };
 
 std::vector<const setting*> worker_setting_list() {
   using namespace settings;
   return {&broker_host, &broker_port,   &concurrency, &queues,
-          &worker_id,   &drain_timeout, &log_level};
+          &worker_id,   &drain_timeout, &schedule,    &log_level};
 }
 
 std::string default_worker_id() {
@@ -71,6 +73,14 @@ worker_settings read_worker_settings(const settings_reader& in) {
     out.worker_id = default_worker_id();
   out.drain_timeout = std::chrono::milliseconds{
       in.integer(settings::drain_timeout, 0, 3600 * 1000)};
+  if (auto cron = in.text(settings::schedule); !cron.empty()) {
+    try {
+      out.schedule = cron_schedule::parse(cron);
+    } catch (const cron_error& e) {
+      throw settings_error(std::string{"CSC_CRON_SCHEDULE='"} + cron
+                           + "': " + e.what());
+    }
+  }
   out.log_level = in.text(settings::log_level);
   return out;
 }
@@ -119,8 +129,20 @@ void drain(caf::scoped_actor& self, const scheduler_actor& sched,
     if (busy > 0)
       std::this_thread::sleep_for(std::chrono::milliseconds{100});
   }
-  if (busy > 0)
-    spdlog::warn("drain timeout: {} job(s) unfinished are handed back", busy);
+  if (busy == 0)
+    return;
+  // Hand the unfinished jobs back now rather than waiting for the broker
+  // to notice the node is gone; their attempt is not counted.
+  self->request(sched, std::chrono::seconds{3}, release_atom::value)
+      .receive(
+          [&](uint32_t n) {
+            spdlog::warn("drain timeout: handed back {} unfinished job(s)", n);
+          },
+          [&](caf::error& err) {
+            spdlog::warn("drain timeout: could not hand back {} job(s) ({}); "
+                         "the broker takes them back when this node is gone",
+                         busy, caf::to_string(err));
+          });
 }
 
 int work(node_config& cfg, const worker_settings& s,
@@ -137,6 +159,7 @@ int work(node_config& cfg, const worker_settings& s,
   opts.info.concurrency = s.concurrency;
   opts.info.queues = s.queues;
   opts.broker_label = s.broker_host + ":" + std::to_string(s.broker_port);
+  opts.schedule = s.schedule;
   auto sched = sys.spawn(scheduler, opts, pool);
   spdlog::info("worker node {} starting: concurrency {}, queues {}",
                s.worker_id, s.concurrency, fmt::join(s.queues, ","));

@@ -2,6 +2,7 @@
 #include "store/job_store.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <random>
 
 #include "core/backoff.hpp"
@@ -147,6 +148,7 @@ job_store::job_store(store_options options)
   redis_.add_script("cancel", lua::cancel);
   redis_.add_script("retry", lua::retry);
   redis_.add_script("expire", lua::expire);
+  redis_.add_script("reap", lua::reap);
 }
 
 void job_store::connect() {
@@ -163,7 +165,7 @@ job_store::submit(const std::vector<submit_request>& requests) {
   for (auto& req : requests) {
     redis_args args{key_prefix, req.idempotency_key,
                     std::to_string(options_.idempotency_ttl_s),
-                    std::to_string(req.jobs.size())};
+                    write_deadline(), std::to_string(req.jobs.size())};
     for (auto& job : req.jobs)
       append_job(args, job);
     calls.push_back({"enqueue", {}, std::move(args)});
@@ -183,6 +185,8 @@ job_store::submit(const std::vector<submit_request>& requests) {
       for (auto& job : find_many(split_ids(reply_string(reply->element[1]))))
         if (job)
           results[i].jobs.push_back(std::move(*job));
+    } else if (code == -2) {
+      throw redis_error("redis answered too late; nothing was written");
     } else {
       throw redis_error("enqueue: job id " + reply_string(reply->element[1])
                         + " exists");
@@ -244,6 +248,8 @@ change_result job_store::change(const char* script, const std::string& id,
   auto reply = redis_.eval(script, {}, args);
   expect_ok(reply, script);
   change_result result{reply_string(reply.get()), std::nullopt};
+  if (result.outcome == "too_late")
+    throw redis_error("redis answered too late; nothing was written");
   if (result.outcome == "ok")
     result.job = find(id);
   return result;
@@ -251,11 +257,12 @@ change_result job_store::change(const char* script, const std::string& id,
 
 change_result job_store::cancel(const std::string& id, int64_t now) {
   return change("cancel", id,
-                {std::to_string(now), std::to_string(options_.retention_s)});
+                {std::to_string(now), std::to_string(options_.retention_s),
+                 write_deadline()});
 }
 
 change_result job_store::retry(const std::string& id, int64_t now) {
-  return change("retry", id, {std::to_string(now)});
+  return change("retry", id, {std::to_string(now), write_deadline()});
 }
 
 std::optional<queue_stats> job_store::stats(const std::string& queue) {
@@ -313,9 +320,11 @@ std::vector<delivery> job_store::claim(const std::string& worker_id,
     if (out.size() >= max)
       break;
     auto wanted = max - static_cast<uint32_t>(out.size());
-    auto reply = redis_.eval("claim", {},
-                             {key_prefix, queue, std::to_string(wanted),
-                              worker_id, std::to_string(now)});
+    auto reply
+        = redis_.eval("claim", {},
+                      {key_prefix, queue, std::to_string(wanted), worker_id,
+                       std::to_string(now), std::to_string(now / 1000),
+                       std::to_string(options_.lease_grace_ms)});
     expect_ok(reply, "claim");
     for (size_t i = 0; i + 4 < reply->elements; i += 5) {
       delivery d;
@@ -362,9 +371,24 @@ std::vector<bool> job_store::ack(const std::string& worker_id,
 uint32_t job_store::requeue(const std::string& worker_id,
                             const std::vector<std::string>& held, bool forget,
                             int64_t now) {
-  redis_args args{key_prefix, worker_id, std::to_string(now),
-                  forget ? "1" : "0", std::to_string(options_.retention_s)};
-  args.insert(args.end(), held.begin(), held.end());
+  return take_back(worker_id, "keep", held, forget, now);
+}
+
+uint32_t job_store::release(const std::string& worker_id,
+                            const std::vector<std::string>& ids, int64_t now) {
+  return take_back(worker_id, "release", ids, false, now);
+}
+
+uint32_t job_store::take_back(const std::string& worker_id, const char* mode,
+                              const std::vector<std::string>& ids, bool forget,
+                              int64_t now) {
+  redis_args args{key_prefix,
+                  worker_id,
+                  std::to_string(now),
+                  forget ? "1" : "0",
+                  std::to_string(options_.retention_s),
+                  mode};
+  args.insert(args.end(), ids.begin(), ids.end());
   auto reply = redis_.eval("requeue", {}, args);
   return static_cast<uint32_t>(expect_integer(reply, "requeue"));
 }
@@ -396,6 +420,24 @@ uint32_t job_store::expire_finished(int64_t now) {
   auto reply
       = redis_.eval("expire", {}, {key_prefix, std::to_string(cutoff), "1000"});
   return static_cast<uint32_t>(expect_integer(reply, "expire"));
+}
+
+uint32_t job_store::reap_expired(int64_t now) {
+  auto retry_at_ms = now / 1000 + options_.backoff.base_ms;
+  auto reply = redis_.eval("reap", {},
+                           {key_prefix, std::to_string(now / 1000), "100",
+                            std::to_string(now), std::to_string(retry_at_ms),
+                            std::to_string(retry_at_ms * 1000),
+                            std::to_string(options_.retention_s)});
+  return static_cast<uint32_t>(expect_integer(reply, "reap"));
+}
+
+std::string job_store::write_deadline() const {
+  using namespace std::chrono;
+  auto now_ms
+      = duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+            .count();
+  return std::to_string(now_ms + options_.write_window_ms);
 }
 
 } // namespace jobstack

@@ -5,6 +5,7 @@
 // pipeline), and tests call it directly against a real redis-server.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +23,14 @@ struct store_options {
   backoff_policy backoff;
   int64_t retention_s = 7 * 24 * 3600; ///< finished jobs expire after this
   int64_t idempotency_ttl_s = 24 * 3600;
+  /// A running job's lease ends timeout_ms + this after its start.
+  int64_t lease_grace_ms = 5000;
+  /// API writes that reach Redis later than this after they were sent are
+  /// refused by the scripts: by then the client got a 503 (redis frozen).
+  int64_t write_window_ms = 1500;
+  /// How long an operation may wait for the store's thread before it is
+  /// refused unstarted (Redis frozen or slow).
+  std::chrono::milliseconds queue_budget{700};
 };
 
 /// Result of cancel/retry: `outcome` is "ok", "not_found", or the status
@@ -93,6 +102,11 @@ public:
                    const std::vector<std::string>& held, bool forget,
                    int64_t now);
 
+  /// Hands back jobs a stopping worker could not finish: on top of their
+  /// ready stacks, their attempt not counted. Returns how many.
+  uint32_t release(const std::string& worker_id,
+                   const std::vector<std::string>& ids, int64_t now);
+
   void remember_worker(const std::string& worker_id, int64_t now);
 
   std::vector<std::string> known_workers();
@@ -106,9 +120,16 @@ public:
   /// Drops finished jobs past their retention from the queue indexes.
   uint32_t expire_finished(int64_t now);
 
+  /// Takes back running jobs whose lease ran out (failed attempts).
+  uint32_t reap_expired(int64_t now);
+
 private:
   change_result change(const char* script, const std::string& id,
                        redis_args extra);
+  std::string write_deadline() const;
+  uint32_t take_back(const std::string& worker_id, const char* mode,
+                     const std::vector<std::string>& ids, bool forget,
+                     int64_t now);
 
   store_options options_;
   redis_client redis_;

@@ -25,8 +25,10 @@ struct redis_options {
   std::string host = "127.0.0.1";
   uint16_t port = 6379;
   std::string password; ///< sent with AUTH when not empty; never logged
-  std::chrono::milliseconds connect_timeout{1000};
-  std::chrono::milliseconds command_timeout{2000};
+  // Short on purpose: a write answered 503 must not have happened, and the
+  // API answers within 2 s (queue budget + at most 2 round trips).
+  std::chrono::milliseconds connect_timeout{500};
+  std::chrono::milliseconds command_timeout{500};
 };
 
 struct reply_deleter {

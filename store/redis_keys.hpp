@@ -55,6 +55,13 @@ inline std::string scheduled() {
   return std::string{prefix}.append("scheduled");
 }
 
+/// ZSET: running job ids scored by their lease deadline (unix ms): started
+/// + timeout_ms + grace. A job still running past it is taken back, so a
+/// hung handler on a live node cannot hold a job forever.
+inline std::string leases() {
+  return std::string{prefix}.append("leases");
+}
+
 /// LIST: job ids delivered to one worker node and not yet acked. A delivery
 /// never lives only in memory.
 inline std::string inflight(std::string_view worker_id) {

@@ -2,8 +2,12 @@
 -- cancel racing a claim either wins (the job is never delivered) or loses
 -- (409: the job was delivered).
 -- ARGV[1] -> prefix  ARGV[2] -> job id  ARGV[3] -> now (unix us)
--- ARGV[4] -> retention (s)
--- Returns 'ok', 'not_found', or the status that forbids the cancel.
+-- ARGV[4] -> retention (s)  ARGV[5] -> write deadline (unix ms)
+-- Returns 'ok', 'not_found', 'too_late' (nothing written), or the status
+-- that forbids the cancel.
+if too_late(ARGV[5]) then
+  return 'too_late'
+end
 local id = ARGV[2]
 local f = redis.call('HMGET', job_key(id), 'status', 'queue')
 if not f[1] then

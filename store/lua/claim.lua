@@ -2,7 +2,8 @@
 -- worker's in-flight list and marks them running, in one atomic step, so a
 -- delivery is never only in memory and a cancel cannot slip in between.
 -- ARGV[1] -> prefix  ARGV[2] -> queue  ARGV[3] -> max jobs
--- ARGV[4] -> worker id  ARGV[5] -> now (unix us)
+-- ARGV[4] -> worker id  ARGV[5] -> now (unix us)  ARGV[6] -> now (unix ms)
+-- ARGV[7] -> lease grace (ms): a lease ends at now + timeout_ms + grace
 -- Returns a flat array, 5 entries per job: id, type, payload, attempts
 -- (after this delivery), timeout_ms.
 local queue, worker, now = ARGV[2], ARGV[4], ARGV[5]
@@ -20,6 +21,8 @@ for _ = 1, tonumber(ARGV[3]) do
     redis.call('HSET', job, 'status', 'running', 'worker', worker,
                'started_at', now, 'updated_at', now)
     enter_status(queue, id, 'running', now)
+    redis.call('ZADD', leases_key,
+               tonumber(ARGV[6]) + tonumber(f[4]) + tonumber(ARGV[7]), id)
     out[#out + 1] = id
     out[#out + 1] = f[2]
     out[#out + 1] = f[3]

@@ -2,11 +2,15 @@
 -- stack (queued) or into the scheduled set (scheduled). With an idempotency
 -- key, a repeat within its TTL writes nothing and returns the first ids.
 -- ARGV[1] -> prefix  ARGV[2] -> idempotency key or ''  ARGV[3] -> its TTL (s)
--- ARGV[4] -> number of jobs, then 12 values per job: id, queue, type,
+-- ARGV[4] -> write deadline (unix ms)
+-- ARGV[5] -> number of jobs, then 12 values per job: id, queue, type,
 --   payload, status, attempts, max_attempts, timeout_ms, created_at,
 --   updated_at, run_at (unix us), run_at (unix ms)
 -- Returns {1} when written, {0, 'id,id,...'} for a repeat, {-1, id} when an
--- id exists already (nothing written).
+-- id exists already, {-2} past the deadline (nothing written).
+if too_late(ARGV[4]) then
+  return {-2}
+end
 local idem_key = ARGV[2]
 if idem_key ~= '' then
   local first = redis.call('GET', P .. 'idem:' .. idem_key)
@@ -14,17 +18,17 @@ if idem_key ~= '' then
     return {0, first}
   end
 end
-local n = tonumber(ARGV[4])
+local n = tonumber(ARGV[5])
 local per_job = 12
 for i = 0, n - 1 do
-  local id = ARGV[5 + i * per_job]
+  local id = ARGV[6 + i * per_job]
   if redis.call('EXISTS', job_key(id)) == 1 then
     return {-1, id}
   end
 end
 local ids = {}
 for i = 0, n - 1 do
-  local b = 5 + i * per_job
+  local b = 6 + i * per_job
   local id, queue, status = ARGV[b], ARGV[b + 1], ARGV[b + 4]
   redis.call('HSET', job_key(id), 'id', id, 'queue', queue, 'type',
              ARGV[b + 2], 'payload', ARGV[b + 3], 'status', status,

@@ -6,12 +6,16 @@
 -- worker after worker).
 -- ARGV[1] -> prefix  ARGV[2] -> worker id  ARGV[3] -> now (unix us)
 -- ARGV[4] -> '1' to forget the worker  ARGV[5] -> retention (s)
--- ARGV[6..] -> ids the worker still holds (kept in flight)
+-- ARGV[6] -> 'keep': ARGV[7..] are ids the worker still holds (kept in
+--   flight), every other one is taken back; 'release': only ARGV[7..] are
+--   taken back, handed back unfinished by a stopping worker, so that
+--   attempt is not counted.
 -- Returns the number of jobs taken back.
 local worker, now = ARGV[2], ARGV[3]
-local held = {}
-for i = 6, #ARGV do
-  held[ARGV[i]] = true
+local release = ARGV[6] == 'release'
+local listed = {}
+for i = 7, #ARGV do
+  listed[ARGV[i]] = true
 end
 local ids = redis.call('LRANGE', inflight_key(worker), 0, -1)
 local taken = 0
@@ -20,7 +24,7 @@ local taken = 0
 -- stack order the jobs had.
 for i = 1, #ids do
   local id = ids[i]
-  if not held[id] then
+  if (listed[id] ~= nil) == release then
     redis.call('LREM', inflight_key(worker), 1, id)
     local job = job_key(id)
     local f = redis.call('HMGET', job, 'status', 'worker', 'attempts',
@@ -28,7 +32,10 @@ for i = 1, #ids do
     if f[1] == 'running' and f[2] == worker then
       local queue = f[5]
       leave_status(queue, id, 'running')
-      if tonumber(f[3]) >= tonumber(f[4]) then
+      if release then
+        redis.call('HINCRBY', job, 'attempts', -1)
+      end
+      if not release and tonumber(f[3]) >= tonumber(f[4]) then
         redis.call('HSET', job, 'last_error',
                    'worker node lost during the last allowed attempt')
         finish_job(queue, id, 'dead', now, ARGV[5])

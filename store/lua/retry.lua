@@ -1,7 +1,12 @@
 -- retry: puts a dead or cancelled job back on top of its ready stack as a
 -- fresh job (attempts 0, no result or error), and stops its expiry.
 -- ARGV[1] -> prefix  ARGV[2] -> job id  ARGV[3] -> now (unix us)
--- Returns 'ok', 'not_found', or the status that forbids the retry.
+-- ARGV[4] -> write deadline (unix ms)
+-- Returns 'ok', 'not_found', 'too_late' (nothing written), or the status
+-- that forbids the retry.
+if too_late(ARGV[4]) then
+  return 'too_late'
+end
 local id = ARGV[2]
 local job = job_key(id)
 local f = redis.call('HMGET', job, 'status', 'queue')

@@ -28,6 +28,7 @@ struct fixture {
     opts.redis.port = server.port();
     opts.backoff = {20, 20}; // retries become due quickly
     opts.retention_s = 60;
+    opts.lease_grace_ms = 50;
     auto result = std::make_unique<job_store>(opts);
     result->connect();
     return result;
@@ -488,6 +489,60 @@ CAF_TEST(expired finished jobs leave the indexes) {
   CAF_CHECK(db->list(q).jobs.empty() || db->list(q).jobs.size() == 1u);
   CAF_CHECK_EQUAL(
       db->redis().command({"ZCARD", keys::all_jobs("default")})->integer, 0);
+}
+
+CAF_TEST(a running job past its lease is taken back as a failed attempt) {
+  auto job = new_job();
+  job.timeout_ms = 50;
+  CAF_REQUIRE(db->create(job));
+  auto d = db->claim("w1", {"default"}, 1, now_us()).at(0);
+  CAF_CHECK_EQUAL(db->reap_expired(now_us()), 0u); // lease: 50 + 50 ms
+  std::this_thread::sleep_for(std::chrono::milliseconds{150});
+  CAF_CHECK_EQUAL(db->reap_expired(now_us()), 1u);
+  auto taken = db->find(d.job_id);
+  CAF_REQUIRE(taken.has_value());
+  CAF_CHECK_EQUAL(taken->status, "scheduled");
+  CAF_CHECK_NOT_EQUAL(taken->last_error.find("no ack"), std::string::npos);
+  CAF_CHECK_EQUAL(llen(keys::inflight("w1")), 0);
+  // The hung worker's late ack does not count.
+  CAF_CHECK_EQUAL(db->ack("w1", {outcome(d, true)}, now_us()),
+                  std::vector<bool>{false});
+  CAF_CHECK_EQUAL(count("default", "running"), 0);
+  CAF_CHECK_EQUAL(count("default", "scheduled"), 1);
+}
+
+CAF_TEST(an acked job leaves no lease behind) {
+  submit(1);
+  auto d = db->claim("w1", {"default"}, 1, now_us()).at(0);
+  CAF_CHECK_EQUAL(db->redis().command({"ZCARD", keys::leases()})->integer, 1);
+  db->ack("w1", {outcome(d, true)}, now_us());
+  CAF_CHECK_EQUAL(db->redis().command({"ZCARD", keys::leases()})->integer, 0);
+}
+
+CAF_TEST(released jobs go back on top without counting the attempt) {
+  auto ids = submit(2);
+  auto got = db->claim("w1", {"default"}, 2, now_us());
+  CAF_CHECK_EQUAL(db->release("w1", {got[0].job_id}, now_us()), 1u);
+  auto back = db->find(got[0].job_id);
+  CAF_CHECK_EQUAL(back->status, "queued");
+  CAF_CHECK_EQUAL(back->attempts, 0);
+  CAF_CHECK_EQUAL(status_of(got[1].job_id), "running");
+  CAF_CHECK_EQUAL(llen(keys::inflight("w1")), 1);
+}
+
+CAF_TEST(a write that reaches redis after its deadline is refused) {
+  store_options opts;
+  opts.redis.port = server.port();
+  opts.write_window_ms = -1000; // every deadline is already past
+  job_store late{opts};
+  bool refused = false;
+  try {
+    late.create(new_job());
+  } catch (const redis_error&) {
+    refused = true;
+  }
+  CAF_CHECK(refused);
+  CAF_CHECK(db->all_stats().empty()); // nothing written
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -52,6 +52,11 @@ fake_store(store_actor::stateful_pointer<fake_store_state> self) {
       [](stats_atom) { return std::vector<queue_stats>{}; },
       [=](ping_atom) { return self->state.redis_up; },
       [](expire_atom) { return uint32_t{0}; },
+      [](reap_atom) { return uint32_t{0}; },
+      [](release_atom, const std::string&,
+         const std::vector<std::string>& ids) {
+        return static_cast<uint32_t>(ids.size());
+      },
       [=](claim_atom, const std::string&, const std::vector<std::string>&,
           uint32_t) {
         auto& st = self->state;
@@ -158,7 +163,7 @@ CAF_TEST(a pull is answered with what the store claims) {
   join("w1");
   store_state().claim_replies.push_back({make_delivery("J1")});
   auto h = self->request(hub, caf::infinite, pull_atom::value,
-                         std::string{"w1"}, uint32_t{2});
+                         std::string{"w1"}, uint32_t{2}, true);
   consume_messages();
   h.receive(
       [](std::vector<delivery>& ds) {
@@ -172,7 +177,7 @@ CAF_TEST(an empty claim parks the pull until a job arrives) {
   start_broker();
   join("w1");
   auto pull = self->request(hub, caf::infinite, pull_atom::value,
-                            std::string{"w1"}, uint32_t{2});
+                            std::string{"w1"}, uint32_t{2}, true);
   consume_messages();
   CAF_CHECK_EQUAL(store_state().claims, 1);
   CAF_REQUIRE(hub_state().workers.find("w1") != nullptr);
@@ -195,10 +200,21 @@ CAF_TEST(an empty claim parks the pull until a job arrives) {
   CAF_CHECK(!hub_state().workers.find("w1")->pull_open);
 }
 
+CAF_TEST(a pull that may not wait is answered at once) {
+  start_broker();
+  join("w1");
+  auto h = self->request(hub, caf::infinite, pull_atom::value,
+                         std::string{"w1"}, uint32_t{2}, false);
+  consume_messages();
+  h.receive([](std::vector<delivery>& ds) { CAF_CHECK(ds.empty()); },
+            [](caf::error& err) { CAF_FAIL("pull failed: " << err); });
+  CAF_CHECK(!hub_state().workers.find("w1")->pull_open);
+}
+
 CAF_TEST(a pull from a worker that never joined is refused) {
   start_broker();
   auto h = self->request(hub, caf::infinite, pull_atom::value,
-                         std::string{"ghost"}, uint32_t{1});
+                         std::string{"ghost"}, uint32_t{1}, true);
   consume_messages();
   h.receive([](std::vector<delivery>&) { CAF_FAIL("ghost got work"); },
             [](caf::error& err) { CAF_CHECK(err == errc::unknown_worker); });
@@ -254,7 +270,7 @@ CAF_TEST(submits that arrive together go to the store in one batch) {
 CAF_TEST(a retried job wakes a parked pull of its queue) {
   start_broker();
   join("w1");
-  self->send(hub, pull_atom::value, std::string{"w1"}, uint32_t{1});
+  self->send(hub, pull_atom::value, std::string{"w1"}, uint32_t{1}, true);
   consume_messages();
   CAF_CHECK_EQUAL(store_state().claims, 1);
   self->send(hub, retry_atom::value, std::string{"J9"});
@@ -267,7 +283,7 @@ CAF_TEST(the workers view counts deliveries and outcomes) {
   join("w1");
   store_state().claim_replies.push_back(
       {make_delivery("J1"), make_delivery("J2")});
-  self->send(hub, pull_atom::value, std::string{"w1"}, uint32_t{2});
+  self->send(hub, pull_atom::value, std::string{"w1"}, uint32_t{2}, true);
   consume_messages();
   job_outcome ok;
   ok.job_id = "J1";

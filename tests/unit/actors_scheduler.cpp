@@ -22,9 +22,10 @@ inline_worker(std::shared_ptr<const handler_registry> registry,
               std::shared_ptr<std::atomic<bool>> cancel) {
   return {
       [=](run_atom, const delivery& job) {
-        return run_job(*registry, job, *cancel);
+        return run_job(*registry, job, [cancel] { return cancel->load(); });
       },
       [](completion& done) { done.run(); },
+      [](timeout_atom, uint64_t) {},
   };
 }
 
@@ -112,6 +113,19 @@ CAF_TEST(unacked outcomes are kept and named on the next join) {
                   std::vector<std::string>{"J1"});
   CAF_REQUIRE_EQUAL(hub_state().acked.size(), 1u);
   CAF_CHECK_EQUAL(hub_state().acked[0].job_id, "J1");
+}
+
+CAF_TEST(release hands back the jobs still running) {
+  hub_state().pull_replies.push_back({echo_job("J1", "{}")});
+  self->send(sched, connect_atom::value, hub);
+  consume_messages();
+  // Pretend J7 is still running when the node must stop.
+  sched_state().running.emplace("J7", echo_job("J7", "{}"));
+  auto h = self->request(sched, caf::infinite, release_atom::value);
+  consume_messages();
+  h.receive([](uint32_t n) { CAF_CHECK_EQUAL(n, 1u); },
+            [](caf::error& err) { CAF_FAIL("release failed: " << err); });
+  CAF_CHECK_EQUAL(hub_state().released, std::vector<std::string>{"J7"});
 }
 
 CAF_TEST(a stopping scheduler takes no new work) {

@@ -27,7 +27,7 @@ struct fixture {
     d.type = type;
     d.payload = payload;
     d.attempt = attempt;
-    return run_job(registry, d, cancel);
+    return run_job(registry, d, [this] { return cancel.load(); });
   }
 };
 

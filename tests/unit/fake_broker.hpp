@@ -15,9 +15,11 @@ struct fake_broker_state {
   // -- worker side ---
   std::deque<std::vector<delivery>> pull_replies;
   std::vector<uint32_t> pulled_slots;
+  std::vector<bool> pull_waits;
   std::vector<job_outcome> acked;
   std::vector<worker_info> joins;
   bool refuse_acks = false;
+  std::vector<std::string> released;
   // -- API side ---
   std::vector<submit_request> submits;
   bool redis_up = true;
@@ -77,10 +79,11 @@ fake_broker(broker_actor::stateful_pointer<fake_broker_state> self) {
         self->state.joins.push_back(info);
         return true;
       },
-      [=](pull_atom, const std::string&,
-          uint32_t slots) -> caf::result<std::vector<delivery>> {
+      [=](pull_atom, const std::string&, uint32_t slots,
+          bool wait) -> caf::result<std::vector<delivery>> {
         auto& st = self->state;
         st.pulled_slots.push_back(slots);
+        st.pull_waits.push_back(wait);
         if (st.pull_replies.empty()) // park forever, like an idle broker
           return self->make_response_promise<std::vector<delivery>>();
         auto reply = st.pull_replies.front();
@@ -94,6 +97,12 @@ fake_broker(broker_actor::stateful_pointer<fake_broker_state> self) {
         auto& acked = self->state.acked;
         acked.insert(acked.end(), xs.begin(), xs.end());
         return static_cast<uint32_t>(xs.size());
+      },
+      [=](release_atom, const std::string&,
+          const std::vector<std::string>& ids) {
+        self->state.released.insert(self->state.released.end(), ids.begin(),
+                                    ids.end());
+        return static_cast<uint32_t>(ids.size());
       },
       [](tick_atom) {},
       [](grace_atom) {},

@@ -17,10 +17,14 @@ local function inflight_key(worker)
 end
 
 local scheduled_key = P .. 'scheduled'
+local leases_key = P .. 'leases'
 local workers_key = P .. 'workers'
 
 -- Takes `id` out of the index of `status` (queued: the ready stack).
 local function leave_status(queue, id, status)
+  if status == 'running' then
+    redis.call('ZREM', leases_key, id)
+  end
   if status == 'queued' then
     redis.call('LREM', queue_key(queue, 'ready'), 1, id)
   elseif status == 'scheduled' then
@@ -42,6 +46,15 @@ local function enter_status(queue, id, status, score)
   else
     redis.call('ZADD', queue_key(queue, status), score, id)
   end
+end
+
+-- Refuses a write that reaches Redis after `deadline_ms` (unix ms): the
+-- client was answered 503 by then (Redis was frozen, say), and API.md
+-- promises that a 503 wrote nothing.
+local function too_late(deadline_ms)
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    > tonumber(deadline_ms)
 end
 
 -- Ends a job: finished status, its time, its index, its expiry.
