@@ -14,6 +14,7 @@
 #include "store/job_store.hpp"
 #include "store/redis_keys.hpp"
 #include "tests/integration/redis_server.hpp"
+#include "tests/value_of.hpp"
 
 using namespace jobstack;
 
@@ -270,7 +271,7 @@ CAF_TEST(stale acks are refused and change nothing) {
   final_ack.result = R"({"by":"w2"})";
   CAF_CHECK_EQUAL(db->ack("w2", {final_ack}, now_us()),
                   std::vector<bool>{true});
-  CAF_CHECK_EQUAL(db->find(d.job_id)->result, R"({"by":"w2"})");
+  CAF_CHECK_EQUAL(test::value_of(db->find(d.job_id)->result), R"({"by":"w2"})");
   // A repeated ack of an applied attempt is stale too.
   CAF_CHECK_EQUAL(db->ack("w2", {final_ack}, now_us()),
                   std::vector<bool>{false});
@@ -412,13 +413,16 @@ CAF_TEST(cancel wins only over queued and scheduled jobs) {
   CAF_REQUIRE(cancelled.job.has_value());
   CAF_CHECK_EQUAL(cancelled.job->status, "cancelled");
   CAF_CHECK_NOT_EQUAL(cancelled.job->finished_at, 0);
-  CAF_CHECK_EQUAL(db->cancel(ids[0], now_us()).outcome, "cancelled");
-  CAF_CHECK_EQUAL(db->cancel("nope", now_us()).outcome, "not_found");
+  CAF_CHECK_EQUAL(test::value_of(db->cancel(ids[0], now_us()).outcome),
+                  "cancelled");
+  CAF_CHECK_EQUAL(test::value_of(db->cancel("nope", now_us()).outcome),
+                  "not_found");
   // The cancelled job is never delivered.
   auto got = db->claim("w1", {"default"}, 5, now_us());
   CAF_REQUIRE_EQUAL(got.size(), 1u);
   CAF_CHECK_EQUAL(got[0].job_id, ids[1]);
-  CAF_CHECK_EQUAL(db->cancel(ids[1], now_us()).outcome, "running");
+  CAF_CHECK_EQUAL(test::value_of(db->cancel(ids[1], now_us()).outcome),
+                  "running");
   CAF_CHECK_EQUAL(count("default", "cancelled"), 1);
   CAF_CHECK_EQUAL(count("default", "queued"), 0);
 }
@@ -434,9 +438,12 @@ CAF_TEST(retry brings back dead and cancelled jobs as new) {
   CAF_CHECK_EQUAL(back.job->attempts, 0);
   CAF_CHECK(back.job->last_error.empty());
   CAF_CHECK_EQUAL(back.job->finished_at, 0);
-  CAF_CHECK_EQUAL(db->redis().command({"TTL", keys::job(d.job_id)})->integer,
-                  -1);
-  CAF_CHECK_EQUAL(db->retry(d.job_id, now_us()).outcome, "queued");
+  CAF_CHECK_EQUAL(
+      test::value_of(
+          db->redis().command({"TTL", keys::job(d.job_id)})->integer),
+      -1);
+  CAF_CHECK_EQUAL(test::value_of(db->retry(d.job_id, now_us()).outcome),
+                  "queued");
   CAF_CHECK_EQUAL(count("default", "dead"), 0);
   CAF_CHECK_EQUAL(count("default", "queued"), 2);
   // On top of the stack again.
@@ -488,7 +495,9 @@ CAF_TEST(expired finished jobs leave the indexes) {
   list_query q;
   CAF_CHECK(db->list(q).jobs.empty() || db->list(q).jobs.size() == 1u);
   CAF_CHECK_EQUAL(
-      db->redis().command({"ZCARD", keys::all_jobs("default")})->integer, 0);
+      test::value_of(
+          db->redis().command({"ZCARD", keys::all_jobs("default")})->integer),
+      0);
 }
 
 CAF_TEST(a running job past its lease is taken back as a failed attempt) {
@@ -514,9 +523,13 @@ CAF_TEST(a running job past its lease is taken back as a failed attempt) {
 CAF_TEST(an acked job leaves no lease behind) {
   submit(1);
   auto d = db->claim("w1", {"default"}, 1, now_us()).at(0);
-  CAF_CHECK_EQUAL(db->redis().command({"ZCARD", keys::leases()})->integer, 1);
+  CAF_CHECK_EQUAL(
+      test::value_of(db->redis().command({"ZCARD", keys::leases()})->integer),
+      1);
   db->ack("w1", {outcome(d, true)}, now_us());
-  CAF_CHECK_EQUAL(db->redis().command({"ZCARD", keys::leases()})->integer, 0);
+  CAF_CHECK_EQUAL(
+      test::value_of(db->redis().command({"ZCARD", keys::leases()})->integer),
+      0);
 }
 
 CAF_TEST(released jobs go back on top without counting the attempt) {

@@ -25,7 +25,8 @@ struct fake_store_state {
 };
 
 store_actor::behavior_type
-fake_store(store_actor::stateful_pointer<fake_store_state> self) {
+fake_store(store_actor::stateful_pointer<fake_store_state> self,
+           test::spawn_tag) {
   return {
       [=](submit_atom, const std::vector<submit_request>& reqs) {
         std::vector<submit_result> results;
@@ -85,7 +86,7 @@ fake_store(store_actor::stateful_pointer<fake_store_state> self) {
   };
 }
 
-worker_node_actor::behavior_type dummy_node() {
+worker_node_actor::behavior_type dummy_node(test::spawn_tag) {
   return {[](status_atom) {
     return uint32_t{0};
   }};
@@ -106,8 +107,8 @@ struct fixture : test::fixture_base {
   worker_node_actor node;
 
   fixture() {
-    db = sys.spawn(fake_store);
-    node = sys.spawn(dummy_node);
+    db = sys.spawn(fake_store, test::spawn_tag{});
+    node = sys.spawn(dummy_node, test::spawn_tag{});
   }
 
   ~fixture() {
@@ -327,7 +328,7 @@ CAF_TEST(worker table wakes one idle puller and flags busy ones) {
   ea.claiming = true;
   worker_info b = a;
   b.worker_id = "b";
-  auto& eb = table.add(b, sys.spawn(dummy_node));
+  auto& eb = table.add(b, sys.spawn(dummy_node, test::spawn_tag{}));
   eb.pull_open = true;
   auto woken = table.wake("q", 1);
   CAF_CHECK_EQUAL(woken, std::vector<std::string>{"b"});

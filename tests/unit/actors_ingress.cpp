@@ -22,7 +22,7 @@ struct fixture : test::fixture_base {
   std::shared_ptr<http_reply> last = std::make_shared<http_reply>();
 
   fixture() {
-    hub = sys.spawn(test::fake_broker);
+    hub = sys.spawn(test::fake_broker, test::spawn_tag{});
     front = sys.spawn(ingress, hub, ingress_options{});
   }
 
@@ -157,11 +157,13 @@ CAF_TEST(readiness follows the redis check) {
 }
 
 CAF_TEST(a broker that does not answer in time gives 503) {
-  auto silent = sys.spawn([]() -> caf::behavior {
-    return {[](caf::message&) {
-      return caf::delegated<void>{};
-    }};
-  });
+  auto silent = sys.spawn(
+      [](test::spawn_tag) -> caf::behavior {
+        return {[](caf::message&) {
+          return caf::delegated<void>{};
+        }};
+      },
+      test::spawn_tag{});
   auto slow = sys.spawn(ingress, caf::actor_cast<broker_actor>(silent),
                         ingress_options{});
   auto out = last;

@@ -43,7 +43,7 @@ struct fixture : test::fixture_base {
   scheduler_actor sched;
 
   fixture() {
-    hub = sys.spawn(fake_broker);
+    hub = sys.spawn(fake_broker, test::spawn_tag{});
     auto registry = std::make_shared<handler_registry>();
     add_builtin_handlers(*registry);
     auto cancel = std::make_shared<std::atomic<bool>>(false);

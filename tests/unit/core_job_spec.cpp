@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/job_spec.hpp"
+#include "tests/value_of.hpp"
 
 using namespace jobstack;
 
@@ -146,16 +147,20 @@ CAF_TEST(a batch is all valid or names its first bad item) {
   CAF_CHECK_EQUAL(bad.error->index, 3);
   CAF_CHECK_EQUAL(bad.error->field, "type");
   CAF_CHECK(bad.jobs.empty());
-  CAF_CHECK_EQUAL(parse_batch(R"({"jobs":[]})", 0).error->field, "jobs");
-  CAF_CHECK_EQUAL(parse_batch(R"({"jobs":{}})", 0).error->field, "jobs");
-  CAF_CHECK_EQUAL(parse_batch(R"({})", 0).error->field, "jobs");
+  CAF_CHECK_EQUAL(test::value_of(parse_batch(R"({"jobs":[]})", 0).error->field),
+                  "jobs");
+  CAF_CHECK_EQUAL(test::value_of(parse_batch(R"({"jobs":{}})", 0).error->field),
+                  "jobs");
+  CAF_CHECK_EQUAL(test::value_of(parse_batch(R"({})", 0).error->field), "jobs");
   CAF_CHECK_EQUAL(
-      parse_batch(R"({"jobs":[{"type":"a"}],"x":1})", 0).error->field, "x");
+      test::value_of(
+          parse_batch(R"({"jobs":[{"type":"a"}],"x":1})", 0).error->field),
+      "x");
   std::string many = R"({"jobs":[)";
   for (int i = 0; i < 1001; ++i)
     many += std::string{i == 0 ? "" : ","} + R"({"type":"a"})";
   many += "]}";
-  CAF_CHECK_EQUAL(parse_batch(many, 0).error->field, "jobs");
+  CAF_CHECK_EQUAL(test::value_of(parse_batch(many, 0).error->field), "jobs");
 }
 
 CAF_TEST(idempotency keys are printable ascii up to 200) {

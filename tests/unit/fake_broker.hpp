@@ -8,6 +8,7 @@
 
 #include "messages/broker.hpp"
 #include "messages/errors.hpp"
+#include "tests/unit/test_config.hpp"
 
 namespace jobstack::test {
 
@@ -28,7 +29,7 @@ struct fake_broker_state {
 /// Jobs of type "down" fail as if Redis were down; job "known" exists and
 /// job "busy" is running (cancel and retry: conflict).
 inline broker_actor::behavior_type
-fake_broker(broker_actor::stateful_pointer<fake_broker_state> self) {
+fake_broker(broker_actor::stateful_pointer<fake_broker_state> self, spawn_tag) {
   auto unavailable = [] {
     return caf::make_error(errc::unavailable, std::string{"redis down"});
   };

@@ -19,4 +19,9 @@ struct test_config : caf::actor_system_config {
 
 using fixture_base = test_coordinator_fixture<test_config>;
 
+/// CAF 0.17.6 dereferences a null argument tuple when a function-based
+/// actor is spawned without arguments (UBSan: reference binding to null
+/// pointer), so test actors take this tag and always get one argument.
+struct spawn_tag {};
+
 } // namespace jobstack::test
