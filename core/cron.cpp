@@ -186,7 +186,7 @@ private:
   static int to_int(std::string_view digits) {
     int value = 0;
     for (auto c : digits)
-      value = std::min(value * 10 + (c - '0'), 1000000000);
+      value = std::min(value, 100000000) * 10 + (c - '0');
     return value;
   }
 

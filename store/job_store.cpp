@@ -320,11 +320,11 @@ std::vector<delivery> job_store::claim(const std::string& worker_id,
     if (out.size() >= max)
       break;
     auto wanted = max - static_cast<uint32_t>(out.size());
-    auto reply
-        = redis_.eval("claim", {},
-                      {key_prefix, queue, std::to_string(wanted), worker_id,
-                       std::to_string(now), std::to_string(now / 1000),
-                       std::to_string(options_.lease_grace_ms)});
+    auto reply = redis_.eval(
+        "claim", {},
+        {key_prefix, queue, std::to_string(wanted), worker_id,
+         std::to_string(now), std::to_string(now / 1000),
+         std::to_string(options_.lease_grace_ms), write_deadline()});
     expect_ok(reply, "claim");
     for (size_t i = 0; i + 4 < reply->elements; i += 5) {
       delivery d;

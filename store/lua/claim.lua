@@ -4,10 +4,15 @@
 -- ARGV[1] -> prefix  ARGV[2] -> queue  ARGV[3] -> max jobs
 -- ARGV[4] -> worker id  ARGV[5] -> now (unix us)  ARGV[6] -> now (unix ms)
 -- ARGV[7] -> lease grace (ms): a lease ends at now + timeout_ms + grace
+-- ARGV[8] -> deadline (unix ms): a claim reaching Redis later (Redis was
+--   frozen) claims nothing, since the broker gave up waiting for it
 -- Returns a flat array, 5 entries per job: id, type, payload, attempts
 -- (after this delivery), timeout_ms.
 local queue, worker, now = ARGV[2], ARGV[4], ARGV[5]
 local out = {}
+if too_late(ARGV[8]) then
+  return out
+end
 for _ = 1, tonumber(ARGV[3]) do
   local id = redis.call('LMOVE', queue_key(queue, 'ready'),
                         inflight_key(worker), 'LEFT', 'LEFT')

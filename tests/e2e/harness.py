@@ -598,3 +598,98 @@ def wait_job(server, job_id, statuses, timeout, interval=0.1):
         return last["job"] if last["job"]["status"] in statuses else None
     return wait_until(poll, timeout, interval,
                       lambda: f"job {job_id} to become {'/'.join(statuses)}; last seen {last.get('job')}")
+
+
+# -- helpers for the fault and cron tests (test_fault_*.py, test_cron.py) -----
+
+import threading as _threading  # noqa: E402
+
+
+def start_redis(sb, appendfsync="everysec"):
+    """sb.redis() with another appendfsync policy ("always": nothing
+    acknowledged is lost even when redis-server is SIGKILLed)."""
+    redis = TempRedis(sb.dir)
+    redis.argv[redis.argv.index("--appendfsync") + 1] = appendfsync
+    return sb._add(redis).start()
+
+
+def log_count(proc, text):
+    """How often text occurs in proc's stderr log, over all its runs."""
+    try:
+        return proc.err_path.read_bytes().count(text.encode())
+    except OSError:
+        return 0
+
+
+def run_to_exit(binary, args=(), env=None, timeout=5):
+    """Runs a binary of BIN_DIR to completion (at most timeout s) on free
+    ports and an unused Redis port: (status, stdout, stderr)."""
+    full_env = clean_env()
+    full_env.update(CSC_HTTP_HOST="127.0.0.1", CSC_HTTP_PORT=str(free_port()),
+                    CSC_BROKER_HOST="127.0.0.1", CSC_BROKER_PORT=str(free_port()),
+                    CSC_METRICS_PORT=str(free_port()), REDIS_HOSTNAME="127.0.0.1", REDIS_PORT=str(free_port()))
+    full_env.update(env or {})
+    argv = [str(BIN_DIR / binary), *args]
+    check((BIN_DIR / binary).exists(), f"{argv[0]} not found (build first?)")
+    try:
+        p = subprocess.run(argv, cwd=REPO_ROOT, env=full_env, stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=timeout, preexec_fn=_die_with_parent)
+    except subprocess.TimeoutExpired as e:
+        raise TestFailure(f"{binary} {' '.join(args)} (env {env or {}}) did not exit within {timeout} s; "
+                          f"stderr: {(e.stderr or b'')[-500:]!r}") from None
+    return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+
+
+class PostStream:
+    """`threads` daemon threads, each on its own keep-alive Client, POST
+    spec_fn(thread, n) to /v1/jobs in a loop (pause s between requests) until
+    stop(). Every request is recorded in `records` as a dict: sent and
+    answered (time.monotonic()), status (None when no answer), id (on 201),
+    code (error code), retry_after, error (the exception, when no answer)."""
+
+    def __init__(self, port, spec_fn, threads=3, pause=0.03, timeout=5):
+        self.port, self.spec_fn, self.pause, self.timeout = port, spec_fn, pause, timeout
+        self.records = []
+        self._stop = _threading.Event()
+        self._threads = [_threading.Thread(target=self._run, args=(i,), daemon=True) for i in range(threads)]
+
+    def start(self):
+        for t in self._threads:
+            t.start()
+        return self
+
+    def _run(self, index):
+        client = Client(self.port, timeout=self.timeout)
+        try:
+            for n in range(1_000_000):
+                if self._stop.is_set():
+                    return
+                rec = {"thread": index, "n": n, "sent": time.monotonic(), "status": None, "id": None,
+                       "code": None, "retry_after": None, "error": None, "content_type": None}
+                try:
+                    status, headers, body = client.request("POST", "/v1/jobs", self.spec_fn(index, n))
+                    rec.update(status=status, retry_after=headers.get("Retry-After"),
+                               content_type=headers.get("Content-Type"))
+                    if status == 201 and isinstance(body, dict):
+                        rec["id"] = body.get("id")
+                    elif isinstance(body, dict) and isinstance(body.get("error"), dict):
+                        rec["code"] = body["error"].get("code")
+                except Exception as e:  # no answer (refused, reset, timed out) or a contract violation
+                    rec["error"] = repr(e)
+                rec["answered"] = time.monotonic()
+                self.records.append(rec)
+                self._stop.wait(self.pause)
+        finally:
+            client.close()
+
+    def stop(self, timeout=None):
+        self._stop.set()
+        deadline = time.monotonic() + (timeout or self.timeout + 5)
+        for t in self._threads:
+            t.join(max(0.1, deadline - time.monotonic()))
+        check(not any(t.is_alive() for t in self._threads), "a POST thread did not stop")
+        return self.records
+
+    def ids(self):
+        """Ids of the jobs answered 201, in answer order."""
+        return [r["id"] for r in sorted(self.records, key=lambda r: r["answered"]) if r["status"] == 201]

@@ -558,6 +558,17 @@ CAF_TEST(a write that reaches redis after its deadline is refused) {
   CAF_CHECK(db->all_stats().empty()); // nothing written
 }
 
+CAF_TEST(a claim that reaches redis after its deadline claims nothing) {
+  submit(1);
+  store_options opts;
+  opts.redis.port = server.port();
+  opts.write_window_ms = -1000; // the broker gave up long ago
+  job_store late{opts};
+  CAF_CHECK(late.claim("w1", {"default"}, 1, now_us()).empty());
+  CAF_CHECK_EQUAL(count("default", "queued"), 1);
+  CAF_CHECK_EQUAL(llen(keys::inflight("w1")), 0);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
 
 #undef CAF_SUITE
