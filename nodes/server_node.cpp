@@ -18,11 +18,11 @@
 #include "actors/broker.hpp"
 #include "actors/ingress.hpp"
 #include "actors/store.hpp"
-#include "core/logging.hpp"
 #include "core/process.hpp"
 #include "core/settings.hpp"
 #include "http/documents.hpp"
 #include "http/server.hpp"
+#include "nodes/node_main.hpp"
 
 namespace jobstack {
 
@@ -125,25 +125,12 @@ int serve(node_config& cfg, const server_settings& s) {
 } // namespace
 
 int run_server_node(int argc, char** argv) {
-  block_stop_signals();
   node_config cfg{
       "jobstack-server",
       "jobstack-server: the HTTP API and the queue broker (Server A).",
       server_setting_list()};
-  server_settings s;
-  try {
-    if (!parse_node_config(cfg, argc, argv))
-      return 0; // --help
-    s = read_server_settings(settings_reader{cfg});
-    setup_logging(s.log_level, "server");
-  } catch (const settings_error& e) {
-    std::fprintf(stderr, "jobstack-server: %s\n", e.what());
-    return 2;
-  }
-  auto rc = serve(cfg, s);
-  spdlog::info("stopped");
-  spdlog::shutdown();
-  return rc;
+  return run_node(cfg, argc, argv, "server", read_server_settings,
+                  [&cfg](const server_settings& s) { return serve(cfg, s); });
 }
 
 } // namespace jobstack

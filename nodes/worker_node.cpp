@@ -23,9 +23,9 @@
 #include "actors/worker.hpp"
 #include "core/cron.hpp"
 #include "core/job_spec.hpp"
-#include "core/logging.hpp"
 #include "core/process.hpp"
 #include "core/settings.hpp"
+#include "nodes/node_main.hpp"
 
 namespace jobstack {
 
@@ -186,25 +186,14 @@ int work(node_config& cfg, const worker_settings& s,
 } // namespace
 
 int run_worker_node(int argc, char** argv, handler_registry handlers) {
-  block_stop_signals();
   node_config cfg{"jobstack-worker",
                   "jobstack-worker: a scheduler and worker pool that runs jobs "
                   "(Process C).",
                   worker_setting_list()};
-  worker_settings s;
-  try {
-    if (!parse_node_config(cfg, argc, argv))
-      return 0; // --help
-    s = read_worker_settings(settings_reader{cfg});
-    setup_logging(s.log_level, "worker");
-  } catch (const settings_error& e) {
-    std::fprintf(stderr, "jobstack-worker: %s\n", e.what());
-    return 2;
-  }
-  auto rc = work(cfg, s, std::move(handlers));
-  spdlog::info("stopped");
-  spdlog::shutdown();
-  return rc;
+  return run_node(cfg, argc, argv, "worker", read_worker_settings,
+                  [&](const worker_settings& s) {
+                    return work(cfg, s, std::move(handlers));
+                  });
 }
 
 } // namespace jobstack

@@ -1,0 +1,39 @@
+// The life every jobstack executable shares: stop signals blocked, settings
+// read and checked (one line and exit 2 on a bad one), logging set up, the
+// node run until it returns, logs flushed.
+#pragma once
+
+#include <cstdio>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+
+#include "core/logging.hpp"
+#include "core/process.hpp"
+#include "core/settings.hpp"
+
+namespace jobstack {
+
+/// `read` turns a settings_reader into the node's settings (with a
+/// `log_level`); `run` runs the node with them and returns the exit code.
+template <class Read, class Run>
+int run_node(node_config& cfg, int argc, char** argv, const char* log_name,
+             Read read, Run run) {
+  block_stop_signals();
+  decltype(read(std::declval<const settings_reader&>())) settings;
+  try {
+    if (!parse_node_config(cfg, argc, argv))
+      return 0; // --help
+    settings = read(settings_reader{cfg});
+    setup_logging(settings.log_level, log_name);
+  } catch (const settings_error& e) {
+    std::fprintf(stderr, "%s: %s\n", cfg.program().c_str(), e.what());
+    return 2;
+  }
+  auto rc = run(settings);
+  spdlog::info("stopped");
+  spdlog::shutdown();
+  return rc;
+}
+
+} // namespace jobstack
