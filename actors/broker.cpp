@@ -201,6 +201,11 @@ void flush_submits(self_ptr self) {
           [=](std::vector<submit_result>& results) mutable {
             self->state.submitting = false;
             for (size_t i = 0; i < batch.size() && i < results.size(); ++i) {
+              if (results[i].unavailable) {
+                batch[i].promise.deliver(caf::make_error(
+                    errc::unavailable, std::string{"redis connection lost"}));
+                continue;
+              }
               if (results[i].created)
                 for (auto& job : results[i].jobs)
                   if (job.status == status::queued)

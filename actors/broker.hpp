@@ -42,7 +42,7 @@ struct broker_options {
   std::chrono::milliseconds reap_interval{1000};
   /// Timeout of each request to the store: beyond its queue budget plus
   /// two Redis round trips, so the store's answer (not a timeout) decides.
-  std::chrono::milliseconds store_timeout{1900};
+  std::chrono::milliseconds store_timeout{3000};
 };
 
 /// A joined worker node and its open pull, if any.

@@ -2,6 +2,9 @@
 // routes.cpp; this file converts requests and replies and counts them.
 #include "http/server.hpp"
 
+#include <atomic>
+#include <thread>
+
 #include <caf/send.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
@@ -112,6 +115,14 @@ private:
 
 } // namespace
 
+static routed shutting_down() {
+  routed r;
+  r.reply = error_reply(503, "unavailable", "the server is shutting down");
+  r.reply->headers.emplace_back("Retry-After", "1");
+  r.reply->headers.emplace_back("Connection", "close");
+  return r;
+}
+
 struct http_server::impl {
   http_options options;
   route_options routes;
@@ -119,17 +130,22 @@ struct http_server::impl {
   std::shared_ptr<prometheus::Registry> registry;
   std::unique_ptr<request_metrics> metrics;
   restinio::running_server_handle_t<restinio::default_traits_t> server;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> draining{false};
 
   restinio::request_handling_status_t handle(const request_handle& req) {
     auto started = now_us();
     auto request = to_api_request(req);
-    auto routed = route_request(request, routes, started);
+    auto routed
+        = draining ? shutting_down() : route_request(request, routes, started);
     auto* m = metrics.get();
-    auto finish = [req, m, route = routed.route, method = request.method,
+    ++in_flight;
+    auto finish = [this, req, m, route = routed.route, method = request.method,
                    started](const http_reply& reply) {
       send_reply(req, reply);
       m->record(route, method, reply.status,
                 static_cast<double>(now_us() - started) / 1e6);
+      --in_flight;
     };
     if (routed.reply) {
       finish(*routed.reply);
@@ -180,6 +196,14 @@ void http_server::start() {
             .request_handler([self](auto req) { return self->handle(req); });
   impl_->server = restinio::run_async(restinio::own_io_context(),
                                       std::move(settings), o.threads);
+}
+
+int http_server::drain(std::chrono::milliseconds timeout) {
+  impl_->draining = true;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  return impl_->in_flight;
 }
 
 void http_server::stop() {

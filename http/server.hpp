@@ -48,6 +48,11 @@ public:
   /// Binds and starts serving on background threads; throws on failure.
   void start();
 
+  /// Graceful first half of a stop: new requests get 503 (shutting down)
+  /// while the ones in flight finish, for up to `timeout`. Returns how
+  /// many were still unanswered.
+  int drain(std::chrono::milliseconds timeout);
+
   /// Stops accepting, closes connections and joins the threads.
   void stop();
 

@@ -29,11 +29,15 @@ typename Inspector::result_type inspect(Inspector& f, submit_request& x) {
 struct submit_result {
   std::vector<job_record> jobs;
   bool created = true;
+  /// The connection failed before this request's answer: it was not
+  /// written (the script refuses late writes), so the API answers 503.
+  bool unavailable = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, submit_result& x) {
-  return f(caf::meta::type_name("submit_result"), x.jobs, x.created);
+  return f(caf::meta::type_name("submit_result"), x.jobs, x.created,
+           x.unavailable);
 }
 
 /// GET /v1/jobs: `status` empty = all; `offset` is the decoded cursor.

@@ -115,7 +115,9 @@ int serve(node_config& cfg, const server_settings& s) {
   while (!wait_for_stop_signal(std::chrono::milliseconds{500})) {
     // nop: all work happens on CAF's and RESTinio's threads
   }
-  spdlog::info("stopping: HTTP first, then the actors");
+  spdlog::info("stopping: finishing requests in flight, then the actors");
+  if (auto left = http.drain(std::chrono::seconds{5}); left > 0)
+    spdlog::warn("{} request(s) still unanswered after 5 s", left);
   http.stop();
   caf::anon_send_exit(front, caf::exit_reason::user_shutdown);
   stop_actors();

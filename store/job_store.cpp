@@ -174,6 +174,11 @@ job_store::submit(const std::vector<submit_request>& requests) {
   std::vector<submit_result> results(requests.size());
   for (size_t i = 0; i < replies.size(); ++i) {
     auto& reply = replies[i];
+    if (!reply) { // the connection failed first: see write_window_ms
+      results[i].created = false;
+      results[i].unavailable = true;
+      continue;
+    }
     expect_ok(reply, "enqueue");
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
       throw redis_error("enqueue: unexpected reply");
@@ -437,7 +442,8 @@ std::string job_store::write_deadline() const {
   auto now_ms
       = duration_cast<milliseconds>(system_clock::now().time_since_epoch())
             .count();
-  return std::to_string(now_ms + options_.write_window_ms);
+  return std::to_string(now_ms + redis_.clock_offset_ms()
+                        + options_.write_window_ms);
 }
 
 } // namespace jobstack

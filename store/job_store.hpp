@@ -25,12 +25,14 @@ struct store_options {
   int64_t idempotency_ttl_s = 24 * 3600;
   /// A running job's lease ends timeout_ms + this after its start.
   int64_t lease_grace_ms = 5000;
-  /// API writes that reach Redis later than this after they were sent are
-  /// refused by the scripts: by then the client got a 503 (redis frozen).
-  int64_t write_window_ms = 1500;
+  /// Writes and claims that reach Redis later than this after they were
+  /// sent are refused by the scripts: well inside the command timeout, so
+  /// a call we gave up on (and answered 503, or left unclaimed) can never
+  /// still happen when a frozen Redis wakes up. Measured on Redis' clock.
+  int64_t write_window_ms = 800;
   /// How long an operation may wait for the store's thread before it is
   /// refused unstarted (Redis frozen or slow).
-  std::chrono::milliseconds queue_budget{700};
+  std::chrono::milliseconds queue_budget{500};
 };
 
 /// Result of cancel/retry: `outcome` is "ok", "not_found", or the status

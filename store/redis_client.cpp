@@ -84,6 +84,7 @@ void redis_client::connect() {
     }
   }
   load_scripts();
+  measure_clock();
   retry_delay_ = std::chrono::milliseconds{0};
 }
 
@@ -93,6 +94,22 @@ void redis_client::ensure_connected() {
   if (std::chrono::steady_clock::now() < next_attempt_)
     throw redis_error("redis unavailable (reconnecting)");
   connect();
+}
+
+void redis_client::measure_clock() {
+  using namespace std::chrono;
+  auto local_ms = [] {
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+        .count();
+  };
+  auto before = local_ms();
+  auto reply = command({"TIME"});
+  auto after = local_ms();
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+    return;
+  auto redis_ms = std::stoll(reply->element[0]->str) * 1000
+                  + std::stoll(reply->element[1]->str) / 1000;
+  clock_offset_ms_ = redis_ms - (before + after) / 2;
 }
 
 void redis_client::load_scripts() {
@@ -129,8 +146,18 @@ redis_client::pipeline(const std::vector<redis_args>& commands) {
   replies.reserve(commands.size());
   for (size_t i = 0; i < commands.size(); ++i) {
     void* raw = nullptr;
-    if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr)
-      fail("read");
+    if (redisGetReply(ctx_, &raw) != REDIS_OK || raw == nullptr) {
+      if (replies.empty())
+        fail("read");
+      // Some commands ran: say which (the rest stay null), so no caller
+      // reports a write that happened as failed.
+      try {
+        fail("read");
+      } catch (const redis_error&) {
+        replies.resize(commands.size());
+        return replies;
+      }
+    }
     replies.emplace_back(static_cast<redisReply*>(raw));
   }
   return replies;
@@ -166,7 +193,7 @@ redis_client::eval_many(const std::vector<script_call>& calls) {
   auto replies = pipeline(commands);
   // NOSCRIPT (someone ran SCRIPT FLUSH) means the call did not run: reload
   // and run just those calls again.
-  if (std::any_of(replies.begin(), replies.end(), is_noscript)) {
+  if (connected() && std::any_of(replies.begin(), replies.end(), is_noscript)) {
     load_scripts();
     for (size_t i = 0; i < replies.size(); ++i)
       if (is_noscript(replies[i]))

@@ -27,8 +27,8 @@ struct redis_options {
   std::string password; ///< sent with AUTH when not empty; never logged
   // Short on purpose: a write answered 503 must not have happened, and the
   // API answers within 2 s (queue budget + at most 2 round trips).
-  std::chrono::milliseconds connect_timeout{500};
-  std::chrono::milliseconds command_timeout{500};
+  std::chrono::milliseconds connect_timeout{1000};
+  std::chrono::milliseconds command_timeout{1000};
 };
 
 struct reply_deleter {
@@ -58,10 +58,18 @@ public:
     return ctx_ != nullptr;
   }
 
+  /// Redis' clock minus ours (ms), measured at connect: deadlines checked
+  /// by scripts against Redis' TIME are set on Redis' clock.
+  int64_t clock_offset_ms() const {
+    return clock_offset_ms_;
+  }
+
   /// Runs one command. Error replies are returned, I/O failures throw.
   reply_ptr command(const redis_args& args);
 
-  /// Sends all commands in one round trip; replies in the same order.
+  /// Sends all commands in one round trip; replies in the same order. If
+  /// the connection fails after some replies were read, the rest are null
+  /// (those commands may or may not have run); if before, it throws.
   std::vector<reply_ptr> pipeline(const std::vector<redis_args>& commands);
 
   /// EVALSHA of a script added with add_script; reloads it on NOSCRIPT.
@@ -80,6 +88,7 @@ private:
   void ensure_connected();
   void disconnect();
   void load_scripts();
+  void measure_clock();
   redis_args evalsha_args(const script_call& call) const;
   [[noreturn]] void fail(const std::string& what);
 
@@ -89,6 +98,7 @@ private:
   std::map<std::string, std::string> script_shas_;
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::milliseconds retry_delay_{0};
+  int64_t clock_offset_ms_ = 0;
 };
 
 /// Throws redis_error if `reply` is an error reply.

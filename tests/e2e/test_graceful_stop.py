@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Graceful stop: SIGTERM makes a worker exit 0 within 15 s and the server
 exit 0 within 10 s. A job running on the worker when it is told to stop is
-finished or handed back (succeeded or queued), never left running."""
+finished or handed back (succeeded or queued), never left running. A
+request in flight when the server is told to stop still gets its answer."""
 
 import signal
+import threading
+import time
 
 import harness as h
 
@@ -33,5 +36,40 @@ def test():
         h.check(rc == 0, f"jobstack-server exited with status {rc} after SIGTERM; want 0")
 
 
+def test_request_in_flight_is_answered():
+    # Freeze Redis so that a POST stays in flight (about 1 s), then SIGTERM
+    # the server while it waits: the client must get an answer (a 503 here),
+    # not a closed connection.
+    with h.Sandbox("graceful_stop_in_flight") as sb:
+        redis = sb.redis()
+        server = sb.server(redis)
+        redis.kill(signal.SIGSTOP)
+        answer = {}
+
+        def post():
+            try:
+                status, _, body = server.http("POST", "/v1/jobs", {"type": "echo"})
+                answer["status"] = status
+            except Exception as e:  # a closed connection fails the test
+                answer["error"] = repr(e)
+
+        t = threading.Thread(target=post)
+        t.start()
+        time.sleep(0.3)  # the request is waiting on the frozen Redis
+        server.kill(signal.SIGTERM)
+        t.join(10)
+        rc = server.wait_exit(10)
+        redis.kill(signal.SIGCONT)
+        h.check("error" not in answer, f"the in-flight request got no answer: {answer}")
+        h.check(answer.get("status") == 503, f"in-flight request: want 503, got {answer}")
+        h.check(rc == 0, f"jobstack-server exited with status {rc} after SIGTERM; want 0")
+        h.log("a request in flight during SIGTERM was answered 503; exit 0")
+
+
+def test_all():
+    test()
+    test_request_in_flight_is_answered()
+
+
 if __name__ == "__main__":
-    h.main(test, "graceful_stop")
+    h.main(test_all, "graceful_stop")
