@@ -12,6 +12,7 @@
 #include <csignal>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -84,6 +85,9 @@ void redis_server::start() {
                                 dir_ + "/redis.log"};
   pid_ = fork();
   if (pid_ == 0) {
+    // Die with the test: an aborted test (sanitizer, watchdog) runs no
+    // destructor, and must not leave a redis-server behind.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     std::vector<char*> argv;
     for (auto& a : args)
       argv.push_back(a.data());
