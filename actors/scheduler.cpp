@@ -36,6 +36,16 @@ void lose_broker(self_ptr self) {
 
 void on_finished(self_ptr self, worker_actor w, job_outcome outcome) {
   auto& st = self->state;
+  auto job = st.running.find(outcome.job_id);
+  auto began = st.started.find(outcome.job_id);
+  if (st.options.observe && job != st.running.end()
+      && began != st.started.end()) {
+    std::chrono::duration<double> took
+        = std::chrono::steady_clock::now() - began->second;
+    st.options.observe(job->second, outcome, took.count());
+  }
+  if (began != st.started.end())
+    st.started.erase(began);
   st.running.erase(outcome.job_id);
   st.idle.push_back(std::move(w));
   spdlog::debug("scheduler: job {} attempt {} {}", outcome.job_id,
@@ -50,6 +60,7 @@ void dispatch(self_ptr self, delivery job) {
   auto w = st.idle.back();
   st.idle.pop_back();
   st.running.emplace(job.job_id, job);
+  st.started.emplace(job.job_id, std::chrono::steady_clock::now());
   self->request(w, caf::infinite, run_atom::value, std::move(job))
       .then([=](job_outcome& outcome) {
         on_finished(self, w, std::move(outcome));

@@ -12,6 +12,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -30,6 +31,8 @@ struct scheduler_options {
   /// Cron cadence: take jobs only from a tick until the queues are empty;
   /// none = continuously, as soon as they arrive.
   std::optional<cron_schedule> schedule;
+  /// Told of each finished attempt and its run time in seconds (metrics).
+  std::function<void(const delivery&, const job_outcome&, double)> observe;
   /// Period of the retry tick; 0 = none (tests drive it).
   std::chrono::milliseconds tick_interval{1000};
 };
@@ -46,6 +49,8 @@ struct scheduler_state {
   bool window_open = false;
   std::vector<worker_actor> idle;
   std::unordered_map<std::string, delivery> running; ///< by job id
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point>
+      started; ///< when each running job was handed to a worker
   std::vector<job_outcome> unacked;
 
   /// Ids the node still holds: running or finished but not yet acked.

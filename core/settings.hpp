@@ -88,6 +88,12 @@ inline const setting worker_id{"worker.id", "CSC_WORKER_ID", "",
 inline const setting drain_timeout{"worker.drain_timeout_ms",
                                    "CSC_DRAIN_TIMEOUT_MS", "10000",
                                    "on SIGTERM, ms running jobs get to finish"};
+inline const setting metrics_host{"worker.metrics_host", "CSC_METRICS_HOST",
+                                  "0.0.0.0",
+                                  "bind address of /metrics and /healthz"};
+inline const setting metrics_port{
+    "worker.metrics_port", "CSC_METRICS_PORT", "9464",
+    "port of this worker node's /metrics and /healthz (0: none)"};
 inline const setting schedule{
     "worker.schedule", "CSC_CRON_SCHEDULE", "",
     "cron cadence (6 fields with seconds, or 5); unset: continuous"};

@@ -12,13 +12,13 @@
 #include <caf/io/publish.hpp>
 #include <caf/send.hpp>
 #include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/broker.hpp"
 #include "actors/ingress.hpp"
 #include "actors/store.hpp"
 #include "core/process.hpp"
+#include "core/process_metrics.hpp"
 #include "core/settings.hpp"
 #include "http/documents.hpp"
 #include "http/server.hpp"
@@ -97,9 +97,10 @@ int serve(node_config& cfg, const server_settings& s) {
   auto registry = std::make_shared<prometheus::Registry>();
   route_options routes;
   routes.files = load_documents(s.openapi_file, s.swagger_ui_dir);
-  routes.metrics = [registry] {
-    return prometheus::TextSerializer{}.Serialize(registry->Collect());
+  routes.metrics = [registry, process = make_process_metrics()] {
+    return metrics_text({registry, process});
   };
+
   http_server http{s.http, std::move(routes), front, registry};
   try {
     http.start();

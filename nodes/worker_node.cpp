@@ -17,6 +17,9 @@
 #include <caf/io/remote_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/scheduler.hpp"
@@ -24,7 +27,9 @@
 #include "core/cron.hpp"
 #include "core/job_spec.hpp"
 #include "core/process.hpp"
+#include "core/process_metrics.hpp"
 #include "core/settings.hpp"
+#include "http/ops_server.hpp"
 #include "nodes/node_main.hpp"
 
 namespace jobstack {
@@ -39,6 +44,8 @@ struct worker_settings {
   std::string worker_id;
   std::chrono::milliseconds drain_timeout{10000};
   std::optional<cron_schedule> schedule;
+  std::string metrics_host;
+  uint16_t metrics_port = 9464; ///< 0: no /metrics, /healthz
   std::string log_level;
 };
 
@@ -81,6 +88,9 @@ worker_settings read_worker_settings(const settings_reader& in) {
                            + "': " + e.what());
     }
   }
+  out.metrics_host = in.text(settings::metrics_host);
+  out.metrics_port
+      = static_cast<uint16_t>(in.integer(settings::metrics_port, 0, 65535));
   out.log_level = in.text(settings::log_level);
   return out;
 }
@@ -145,6 +155,55 @@ void drain(caf::scoped_actor& self, const scheduler_actor& sched,
           });
 }
 
+// Counts finished attempts by queue and outcome, and times them.
+std::function<void(const delivery&, const job_outcome&, double)>
+attempt_metrics(prometheus::Registry& registry) {
+  auto& attempts = prometheus::BuildCounter()
+                       .Name("jobstack_worker_attempts_total")
+                       .Help("Job attempts this worker node finished, by "
+                             "queue and outcome (succeeded, failed)")
+                       .Register(registry);
+  auto& durations = prometheus::BuildHistogram()
+                        .Name("jobstack_worker_attempt_duration_seconds")
+                        .Help("Run time of job attempts, by queue")
+                        .Register(registry);
+  return [&attempts, &durations](const delivery& job, const job_outcome& out,
+                                 double seconds) {
+    attempts
+        .Add({{"queue", job.queue},
+              {"outcome", out.succeeded ? "succeeded" : "failed"}})
+        .Increment();
+    static const prometheus::Histogram::BucketBoundaries buckets{
+        0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300};
+    durations.Add({{"queue", job.queue}}, buckets).Observe(seconds);
+  };
+}
+
+// /metrics and /healthz of this node. A port already taken (another worker
+// on this host with the default) is logged and the node runs without them.
+std::unique_ptr<ops_server>
+serve_ops(const worker_settings& s,
+          std::shared_ptr<prometheus::Registry> registry) {
+  if (s.metrics_port == 0)
+    return nullptr;
+  auto process = make_process_metrics();
+  auto ops = std::make_unique<ops_server>(
+      s.metrics_host, s.metrics_port, [registry, process] {
+        return metrics_text({registry, process});
+      });
+  try {
+    ops->start();
+    spdlog::info("metrics on http://{}:{}/metrics", s.metrics_host,
+                 s.metrics_port);
+  } catch (const std::exception& e) {
+    spdlog::error("cannot serve /metrics on {}:{} ({}); running without "
+                  "them (set CSC_METRICS_PORT to a free port)",
+                  s.metrics_host, s.metrics_port, e.what());
+    return nullptr;
+  }
+  return ops;
+}
+
 int work(node_config& cfg, const worker_settings& s,
          handler_registry handlers) {
   caf::actor_system sys{cfg};
@@ -160,7 +219,10 @@ int work(node_config& cfg, const worker_settings& s,
   opts.info.queues = s.queues;
   opts.broker_label = s.broker_host + ":" + std::to_string(s.broker_port);
   opts.schedule = s.schedule;
+  auto metrics = std::make_shared<prometheus::Registry>();
+  opts.observe = attempt_metrics(*metrics);
   auto sched = sys.spawn(scheduler, opts, pool);
+  auto ops = serve_ops(s, metrics);
   spdlog::info("worker node {} starting: concurrency {}, queues {}",
                s.worker_id, s.concurrency, fmt::join(s.queues, ","));
   caf::scoped_actor self{sys};
