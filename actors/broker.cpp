@@ -243,7 +243,7 @@ void load_known_workers(self_ptr self) {
 void on_tick(self_ptr self) {
   auto& st = self->state;
   ++st.ticks;
-  self->request(st.store, st.options.store_timeout, promote_atom::value)
+  self->request(st.housekeeping, st.options.store_timeout, promote_atom::value)
       .then([=](uint32_t n) { wake(self, {}, n); }, [](caf::error&) {});
   auto ticks_per = [&](std::chrono::milliseconds period) {
     return std::max<int64_t>(
@@ -251,7 +251,7 @@ void on_tick(self_ptr self) {
                / std::max<int64_t>(1, st.options.tick_interval.count()));
   };
   if (st.ticks % ticks_per(st.options.reap_interval) == 0)
-    self->request(st.store, st.options.store_timeout, reap_atom::value)
+    self->request(st.housekeeping, st.options.store_timeout, reap_atom::value)
         .then(
             [=](uint32_t n) {
               if (n > 0) {
@@ -262,7 +262,7 @@ void on_tick(self_ptr self) {
             },
             [](caf::error&) {});
   if (st.ticks % ticks_per(st.options.expire_interval) == 0)
-    self->request(st.store, st.options.store_timeout, expire_atom::value)
+    self->request(st.housekeeping, st.options.store_timeout, expire_atom::value)
         .then([](uint32_t) {}, [](caf::error&) {});
   auto per_second = std::max<int64_t>(
       1, 1000 / std::max<int64_t>(1, st.options.tick_interval.count()));
@@ -288,8 +288,9 @@ void on_tick(self_ptr self) {
 
 broker_actor::behavior_type
 broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
-       broker_options options) {
+       store_actor housekeeping, broker_options options) {
   self->state.store = std::move(store);
+  self->state.housekeeping = std::move(housekeeping);
   self->state.options = options;
   self->set_down_handler([=](caf::down_msg& dm) {
     auto id = self->state.workers.remove(dm.source);

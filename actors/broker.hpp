@@ -100,6 +100,10 @@ struct pending_submit {
 
 struct broker_state {
   store_actor store;
+  /// A second store (own connection and thread) for the periodic duties
+  /// (promote, reap, expire), so they never queue ahead of API calls and
+  /// acks: with appendfsync always every round trip waits for a disk sync.
+  store_actor housekeeping;
   /// New jobs wait here while a batch is at the store, then go together:
   /// one Redis round trip per batch, not per job, under load.
   std::vector<pending_submit> pending_submits;
@@ -115,6 +119,6 @@ struct broker_state {
 
 broker_actor::behavior_type
 broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
-       broker_options options);
+       store_actor housekeeping, broker_options options);
 
 } // namespace jobstack

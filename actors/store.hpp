@@ -21,7 +21,7 @@ struct store_state {
   std::shared_ptr<job_store> db; ///< used on exec's thread only
   std::unique_ptr<blocking_executor> exec;
   /// Longest an operation may wait for the thread before it is refused.
-  std::chrono::milliseconds queue_budget{500};
+  std::chrono::milliseconds queue_budget{800};
   static inline const char* name = "store";
 };
 

@@ -79,11 +79,13 @@ server_settings read_server_settings(const settings_reader& in) {
 int serve(node_config& cfg, const server_settings& s) {
   caf::actor_system sys{cfg};
   auto db = sys.spawn(store, s.store);
-  auto hub = sys.spawn(broker, db, s.broker);
+  auto chores = sys.spawn(store, s.store);
+  auto hub = sys.spawn(broker, db, chores, s.broker);
   auto published = caf::io::publish(hub, s.broker_port, nullptr, true);
   auto stop_actors = [&] {
     caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(db, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(chores, caf::exit_reason::user_shutdown);
   };
   if (!published) {
     std::fprintf(stderr,

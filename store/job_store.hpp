@@ -32,7 +32,7 @@ struct store_options {
   int64_t write_window_ms = 800;
   /// How long an operation may wait for the store's thread before it is
   /// refused unstarted (Redis frozen or slow).
-  std::chrono::milliseconds queue_budget{500};
+  std::chrono::milliseconds queue_budget{800};
 };
 
 /// Result of cancel/retry: `outcome` is "ok", "not_found", or the status

@@ -40,8 +40,10 @@ def outage(server, stream, client, start_outage, end_outage, what):
     again. Checks /readyz and the recovery time; the records are checked by
     check_records."""
     time.sleep(1.0)  # normal load first
-    start_outage()
+    # The time before the signal: an answer that came earlier cannot have
+    # seen the outage (kill() also reaps, so taking it after was racy).
     t_out = time.monotonic()
+    start_outage()
     h.log(f"{what}: Redis is out")
 
     def readyz_503():

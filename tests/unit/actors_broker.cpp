@@ -123,7 +123,7 @@ struct fixture : test::fixture_base {
     broker_options opts;
     opts.tick_interval = 0ms; // the test drives time
     opts.worker_grace = 5s;
-    hub = sys.spawn(broker, db, opts);
+    hub = sys.spawn(broker, db, db, opts);
     consume_messages();
   }
 
