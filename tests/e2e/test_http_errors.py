@@ -26,24 +26,6 @@ CASES = [
 ]
 
 
-def error_problems(status, headers, body, want_status, want_code, want_field):
-    """Returns what is wrong with one error response (empty list: nothing)."""
-    problems = []
-    if status != want_status:
-        problems.append(f"status {status}, want {want_status}")
-    if not (headers.get("Content-Type") or "").startswith("application/json"):
-        problems.append(f"Content-Type {headers.get('Content-Type')!r}, want application/json")
-    err = body.get("error") if isinstance(body, dict) else None
-    if not (isinstance(err, dict) and isinstance(err.get("code"), str) and isinstance(err.get("message"), str)
-            and err["message"]):
-        return problems + [f'body {body!r} is not {{"error": {{"code": str, "message": str}}}}']
-    if err["code"] != want_code:
-        problems.append(f"code {err['code']!r}, want {want_code!r}")
-    if want_field and (err.get("details") or {}).get("field") != want_field:
-        problems.append(f"details {err.get('details')!r}, want field {want_field!r}")
-    return problems
-
-
 def check_created(server):
     status, headers, job = server.http("POST", "/v1/jobs", {"type": "echo"})
     h.check(status == 201, f"valid POST after the errors: status {status}, body {job!r}")
@@ -70,7 +52,7 @@ def test():
         failures = []
         for what, method, path, body, headers, status, code, field in CASES:
             got = server.http(method, path, body, headers)
-            problems = error_problems(*got, status, code, field)
+            problems = h.error_problems(got, status, code, field)
             allow = got[1].get("Allow") or ""
             if status == 405 and "POST" not in allow:
                 problems.append(f"Allow header {allow!r} should list POST")
