@@ -115,6 +115,7 @@ void answer_pull(worker_entry& entry, std::vector<delivery> deliveries) {
 }
 
 void claim_for(self_ptr self, const std::string& worker_id);
+void wake(self_ptr self, const std::string& queue, size_t max);
 
 void on_claimed(self_ptr self, const std::string& worker_id,
                 std::vector<delivery> deliveries) {
@@ -130,6 +131,17 @@ void on_claimed(self_ptr self, const std::string& worker_id,
     return;
   }
   entry->claiming = false;
+  if (!entry->pull_open && !deliveries.empty()) {
+    // The pull was withdrawn while its claim ran: hand the jobs back,
+    // their attempt not counted, instead of stranding them in flight.
+    std::vector<std::string> ids;
+    for (auto& d : deliveries)
+      ids.push_back(d.job_id);
+    self->request(self->state.store, self->state.options.store_timeout,
+                  release_atom::value, worker_id, std::move(ids))
+        .then([=](uint32_t n) { wake(self, {}, n); }, [](caf::error&) {});
+    return;
+  }
   if (!deliveries.empty() || !entry->wait) {
     answer_pull(*entry, std::move(deliveries));
   } else if (entry->recheck) {
@@ -393,6 +405,8 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
           return caf::make_error(errc::unknown_worker, worker_id);
         entry->last_seen = now_us();
         answer_pull(*entry, {}); // at most one open pull per node
+        if (free_slots == 0)     // a stopping node withdraws its open pull
+          return std::vector<delivery>{};
         entry->pull = self->make_response_promise<std::vector<delivery>>();
         entry->pull_open = true;
         entry->wanted = std::max<uint32_t>(1, free_slots);

@@ -2,6 +2,7 @@
 #include "actors/scheduler.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/time.hpp"
@@ -191,7 +192,9 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
   return {
       [=](status_atom) {
         auto& st = self->state;
-        return static_cast<uint32_t>(st.running.size() + st.unacked.size());
+        // An outstanding pull may still bring jobs: count it as busy.
+        return static_cast<uint32_t>(st.running.size() + st.unacked.size()
+                                     + (st.pulling ? 1 : 0));
       },
       [=](connect_atom, broker_actor& broker) {
         join(self, std::move(broker));
@@ -203,7 +206,13 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
         arm_cron(self);
       },
       [=](stop_atom) {
-        self->state.stopping = true;
+        auto& st = self->state;
+        st.stopping = true;
+        // Withdraw an open pull: its answer (empty, or jobs a claim was
+        // already taking) ends the drain's wait for it.
+        if (st.pulling && st.broker)
+          caf::anon_send(st.broker, pull_atom::value, st.options.info.worker_id,
+                         uint32_t{0}, false);
         spdlog::info("scheduler: stopping: taking no new jobs, {} running",
                      self->state.running.size());
       },

@@ -22,6 +22,7 @@ struct fake_store_state {
   int claims = 0;
   size_t submitted = 0;
   bool redis_up = true;
+  std::vector<std::string> released;
 };
 
 store_actor::behavior_type
@@ -54,8 +55,10 @@ fake_store(store_actor::stateful_pointer<fake_store_state> self,
       [=](ping_atom) { return self->state.redis_up; },
       [](expire_atom) { return uint32_t{0}; },
       [](reap_atom) { return uint32_t{0}; },
-      [](release_atom, const std::string&,
-         const std::vector<std::string>& ids) {
+      [=](release_atom, const std::string&,
+          const std::vector<std::string>& ids) {
+        auto& released = self->state.released;
+        released.insert(released.end(), ids.begin(), ids.end());
         return static_cast<uint32_t>(ids.size());
       },
       [=](claim_atom, const std::string&, const std::vector<std::string>&,
@@ -209,6 +212,18 @@ CAF_TEST(a pull that may not wait is answered at once) {
   consume_messages();
   h.receive([](std::vector<delivery>& ds) { CAF_CHECK(ds.empty()); },
             [](caf::error& err) { CAF_FAIL("pull failed: " << err); });
+  CAF_CHECK(!hub_state().workers.find("w1")->pull_open);
+}
+
+CAF_TEST(jobs claimed for a withdrawn pull are handed back) {
+  start_broker();
+  join("w1");
+  store_state().claim_replies.push_back({make_delivery("J1")});
+  // The node stops while its claim is at the store: it withdraws the pull.
+  self->send(hub, pull_atom::value, std::string{"w1"}, uint32_t{1}, true);
+  self->send(hub, pull_atom::value, std::string{"w1"}, uint32_t{0}, false);
+  consume_messages();
+  CAF_CHECK_EQUAL(store_state().released, std::vector<std::string>{"J1"});
   CAF_CHECK(!hub_state().workers.find("w1")->pull_open);
 }
 

@@ -128,6 +128,19 @@ CAF_TEST(release hands back the jobs still running) {
   CAF_CHECK_EQUAL(hub_state().released, std::vector<std::string>{"J7"});
 }
 
+CAF_TEST(stopping withdraws an open pull and the drain waits for it) {
+  self->send(sched, connect_atom::value, hub);
+  consume_messages(); // joined; its pull is parked at the broker
+  CAF_CHECK(sched_state().pulling);
+  auto busy = self->request(sched, caf::infinite, status_atom::value);
+  consume_messages();
+  busy.receive([](uint32_t n) { CAF_CHECK_EQUAL(n, 1u); },
+               [](caf::error& err) { CAF_FAIL("status failed: " << err); });
+  self->send(sched, stop_atom::value);
+  consume_messages();
+  CAF_CHECK_EQUAL(hub_state().pulled_slots, (std::vector<uint32_t>{2, 0}));
+}
+
 CAF_TEST(a stopping scheduler takes no new work) {
   self->send(sched, stop_atom::value);
   self->send(sched, connect_atom::value, hub);
