@@ -6,10 +6,13 @@
 namespace jobstack {
 
 http_reply error_reply(int status, const std::string& code,
-                       const std::string& message, const std::string& field) {
+                       const std::string& message, const std::string& field,
+                       int index) {
   nlohmann::json error{{"code", code}, {"message", message}};
+  if (index >= 0)
+    error["details"]["index"] = index;
   if (!field.empty())
-    error["details"] = {{"field", field}};
+    error["details"]["field"] = field;
   http_reply reply;
   reply.status = status;
   // Replace invalid UTF-8 (e.g. echoed input) instead of throwing.

@@ -17,10 +17,11 @@ struct http_reply {
 };
 
 /// Builds the API's error shape: {"error": {"code", "message", "details"}}.
-/// `field` (if not empty) becomes details.field.
+/// `field` (if not empty) becomes details.field; `index` (if not negative)
+/// becomes details.index, the position of the bad item in a batch.
 http_reply error_reply(int status, const std::string& code,
                        const std::string& message,
-                       const std::string& field = {});
+                       const std::string& field = {}, int index = -1);
 
 /// Hands a finished reply back to the connection that asked for it.
 using reply_fn = std::function<void(http_reply)>;

@@ -20,7 +20,9 @@ constexpr int64_t max_timeout_ms = 86400000;
 constexpr int64_t max_delay_ms = 31536000000;
 
 spec_error invalid(std::string field, std::string message) {
-  return {"validation_failed", field + ": " + message, field};
+  // A JSON key may be empty; the message still has to name it.
+  auto label = field.empty() ? std::string{"\"\""} : field;
+  return {"validation_failed", label + ": " + message, field};
 }
 
 // Only true JSON integers count: "3" and 3.5 are refused, 3.0 too.

@@ -41,13 +41,8 @@ routed command(api_op op) {
 }
 
 routed bad_request(const spec_error& err) {
-  auto reply = error_reply(400, err.code, err.message, err.field);
-  if (err.index >= 0) {
-    // details.index beside details.field, per API.md's batch rule.
-    auto pos = reply.body.find("\"field\"");
-    reply.body.insert(pos, "\"index\":" + std::to_string(err.index) + ",");
-  }
-  return reply_now(std::move(reply));
+  return reply_now(
+      error_reply(400, err.code, err.message, err.field, err.index));
 }
 
 routed validation_failed(const std::string& field, const std::string& why) {

@@ -45,7 +45,8 @@ struct fixture {
     auto body = json::parse(r.reply->body, nullptr, false);
     if (body.is_object() && body.contains("error")) {
       out += " " + body["error"]["code"].get<std::string>();
-      if (body["error"].contains("details"))
+      if (body["error"].contains("details")
+          && body["error"]["details"].contains("field"))
         out += ":" + body["error"]["details"]["field"].get<std::string>();
     }
     return out;
@@ -149,6 +150,12 @@ CAF_TEST(create bodies need json and valid specs) {
   CAF_CHECK_EQUAL(verdict(batch), "400 validation_failed:type");
   auto body = json::parse(batch.reply->body);
   CAF_CHECK_EQUAL(body["error"]["details"]["index"], 1);
+  // Found by the fuzzer: an empty key in a batch item used to throw.
+  auto empty_key
+      = call("POST", "/v1/jobs/batch", R"({"jobs":[{"type":"a","":""}]})");
+  CAF_CHECK_EQUAL(verdict(empty_key), "400 validation_failed");
+  auto empty_body = json::parse(empty_key.reply->body);
+  CAF_CHECK_EQUAL(empty_body["error"]["details"]["index"], 0);
 }
 
 CAF_TEST(idempotency keys are checked) {
