@@ -9,7 +9,7 @@ JOBSTACK_PACKAGES=(
   libcaf-dev libhiredis-dev librestinio-dev libasio-dev libfmt-dev
   libhttp-parser-dev prometheus-cpp-dev nlohmann-json3-dev libspdlog-dev
   redis-server python3 curl
-  python3-yaml python3-jsonschema chromium
+  python3-yaml python3-jsonschema chromium prometheus
 )
 
 log() { printf '[%s] %s\n' "${0##*/}" "$*" >&2; }
