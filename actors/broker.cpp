@@ -117,6 +117,49 @@ void answer_pull(worker_entry& entry, std::vector<delivery> deliveries) {
 void claim_for(self_ptr self, const std::string& worker_id);
 void wake(self_ptr self, const std::string& queue, size_t max);
 
+void note_delivered(self_ptr self, const std::string& worker_id,
+                    const std::vector<delivery>& deliveries) {
+  auto now = now_us();
+  for (auto& d : deliveries) {
+    if (auto& m = self->state.options.metrics)
+      m->delivered(d, now);
+    spdlog::debug("broker: delivered job={} queue={} type={} attempt={} "
+                  "worker={} request_id={}",
+                  d.job_id, d.queue, d.type, d.attempt, worker_id,
+                  d.request_id);
+  }
+}
+
+void note_enqueued(self_ptr self, const std::vector<job_record>& jobs) {
+  for (auto& job : jobs) {
+    if (auto& m = self->state.options.metrics)
+      m->enqueued(job);
+    spdlog::debug("broker: enqueued job={} queue={} type={} request_id={}",
+                  job.id, job.queue, job.type, job.request_id);
+  }
+}
+
+// Counts and logs what the store made of each outcome; returns how many
+// were applied (the rest were stale).
+uint32_t note_acked(self_ptr self, const std::string& worker_id,
+                    const std::vector<job_outcome>& outcomes,
+                    const std::vector<std::string>& verdicts) {
+  uint32_t applied = 0;
+  for (size_t i = 0; i < outcomes.size() && i < verdicts.size(); ++i) {
+    auto& o = outcomes[i];
+    if (verdicts[i] == ack_verdict::stale)
+      continue;
+    ++applied;
+    if (auto& m = self->state.options.metrics)
+      m->finished(o, verdicts[i]);
+    spdlog::debug("broker: {} job={} queue={} type={} attempt={} worker={} "
+                  "request_id={}",
+                  verdicts[i], o.job_id, o.queue, o.type, o.attempt, worker_id,
+                  o.request_id);
+  }
+  return applied;
+}
+
 void on_claimed(self_ptr self, const std::string& worker_id,
                 std::vector<delivery> deliveries) {
   auto* entry = self->state.workers.find(worker_id);
@@ -143,6 +186,7 @@ void on_claimed(self_ptr self, const std::string& worker_id,
     return;
   }
   if (!deliveries.empty() || !entry->wait) {
+    note_delivered(self, worker_id, deliveries);
     answer_pull(*entry, std::move(deliveries));
   } else if (entry->recheck) {
     claim_for(self, worker_id);
@@ -218,10 +262,12 @@ void flush_submits(self_ptr self) {
                     errc::unavailable, std::string{"redis connection lost"}));
                 continue;
               }
-              if (results[i].created)
+              if (results[i].created) {
+                note_enqueued(self, results[i].jobs);
                 for (auto& job : results[i].jobs)
                   if (job.status == status::queued)
                     wake(self, job.queue, 1);
+              }
               batch[i].promise.deliver(std::move(results[i]));
             }
             flush_submits(self);
@@ -328,8 +374,18 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
       [=](list_atom, const list_query& query) {
         return self->delegate(self->state.store, list_atom::value, query);
       },
-      [=](cancel_atom, const std::string& id) {
-        return self->delegate(self->state.store, cancel_atom::value, id);
+      [=](cancel_atom, const std::string& id) -> caf::result<job_record> {
+        auto rp = self->make_response_promise<job_record>();
+        self->request(self->state.store, self->state.options.store_timeout,
+                      cancel_atom::value, id)
+            .then(
+                [=](job_record& job) mutable {
+                  if (auto& m = self->state.options.metrics)
+                    m->cancelled(job);
+                  rp.deliver(std::move(job));
+                },
+                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
       },
       [=](retry_atom, const std::string& id) -> caf::result<job_record> {
         auto rp = self->make_response_promise<job_record>();
@@ -417,13 +473,20 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
         return rp;
       },
       [=](ack_atom, const std::string& worker_id,
-          std::vector<job_outcome>& outcomes) {
+          std::vector<job_outcome>& outcomes) -> caf::result<uint32_t> {
         if (auto* entry = self->state.workers.find(worker_id)) {
           entry->count(outcomes);
           entry->last_seen = now_us();
         }
-        return self->delegate(self->state.store, ack_atom::value, worker_id,
-                              std::move(outcomes));
+        auto rp = self->make_response_promise<uint32_t>();
+        self->request(self->state.store, self->state.options.store_timeout,
+                      ack_atom::value, worker_id, outcomes)
+            .then(
+                [=](std::vector<std::string>& verdicts) mutable {
+                  rp.deliver(note_acked(self, worker_id, outcomes, verdicts));
+                },
+                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
       },
       [=](release_atom, const std::string& worker_id,
           std::vector<std::string>& ids) -> caf::result<uint32_t> {

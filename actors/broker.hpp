@@ -18,6 +18,7 @@
 
 #include <caf/typed_response_promise.hpp>
 
+#include "core/job_metrics.hpp"
 #include "messages/broker.hpp"
 #include "messages/store.hpp"
 
@@ -43,6 +44,8 @@ struct broker_options {
   /// Timeout of each request to the store: beyond its queue budget plus
   /// two Redis round trips, so the store's answer (not a timeout) decides.
   std::chrono::milliseconds store_timeout{3000};
+  /// Job traffic counters and histograms; null: not counted (tests).
+  std::shared_ptr<job_metrics> metrics;
 };
 
 /// A joined worker node and its open pull, if any.

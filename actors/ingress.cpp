@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/job_json.hpp"
+#include "core/time.hpp"
 #include "messages/errors.hpp"
 
 namespace jobstack {
@@ -103,6 +104,41 @@ void check_ready(self_ptr self, const broker_actor& broker,
           });
 }
 
+http_reply metrics_reply(const ingress_options& options,
+                         const cluster_snapshot& snapshot) {
+  http_reply reply;
+  reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  if (options.render_metrics)
+    reply.body = options.render_metrics(snapshot);
+  return reply;
+}
+
+// Queue gauges (Redis, via the broker), then the worker table, then render.
+void scrape(self_ptr self, const broker_actor& broker,
+            const ingress_options& options, const reply_sink& sink) {
+  auto snapshot = std::make_shared<cluster_snapshot>();
+  auto finish = [=] {
+    self->request(broker, options.metrics_timeout, workers_atom::value)
+        .then(
+            [=](std::vector<worker_view>& workers) {
+              snapshot->workers = std::move(workers);
+              snapshot->now = now_us();
+              sink.deliver(metrics_reply(options, *snapshot));
+            },
+            [=](caf::error&) {
+              snapshot->now = now_us();
+              sink.deliver(metrics_reply(options, *snapshot));
+            });
+  };
+  self->request(broker, options.metrics_timeout, stats_atom::value)
+      .then(
+          [=](std::vector<queue_stats>& queues) {
+            snapshot->queues = std::move(queues);
+            finish();
+          },
+          [=](caf::error&) { finish(); });
+}
+
 } // namespace
 
 ingress_actor::behavior_type
@@ -172,6 +208,9 @@ ingress(ingress_actor::stateful_pointer<ingress_state> self,
           break;
         case api_op::ready:
           check_ready(self, broker, options.ready_timeout, sink);
+          break;
+        case api_op::metrics:
+          scrape(self, broker, options, sink);
           break;
         }
       },

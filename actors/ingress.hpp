@@ -7,6 +7,10 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include <chrono>
+#include <functional>
+#include <string>
+
+#include "core/cluster_metrics.hpp"
 
 #include "messages/broker.hpp"
 #include "messages/ingress.hpp"
@@ -19,6 +23,11 @@ struct ingress_options {
   std::chrono::milliseconds broker_timeout{5000};
   /// /readyz waits this long for the broker's Redis check.
   std::chrono::milliseconds ready_timeout{2000};
+  /// GET /metrics waits this long for the queue gauges; without them it
+  /// still answers (Prometheus must see the Redis error counters then).
+  std::chrono::milliseconds metrics_timeout{2000};
+  /// Renders GET /metrics: the node's registries plus the cluster gauges.
+  std::function<std::string(const cluster_snapshot&)> render_metrics;
 };
 
 struct ingress_state {

@@ -39,18 +39,27 @@ void on_finished(self_ptr self, worker_actor w, job_outcome outcome) {
   auto& st = self->state;
   auto job = st.running.find(outcome.job_id);
   auto began = st.started.find(outcome.job_id);
-  if (st.options.observe && job != st.running.end()
-      && began != st.started.end()) {
+  if (job != st.running.end() && began != st.started.end()) {
     std::chrono::duration<double> took
         = std::chrono::steady_clock::now() - began->second;
-    st.options.observe(job->second, outcome, took.count());
+    // The broker counts and logs the outcome by these.
+    outcome.queue = job->second.queue;
+    outcome.type = job->second.type;
+    outcome.request_id = job->second.request_id;
+    outcome.run_us = static_cast<int64_t>(took.count() * 1e6);
+    if (st.options.observe)
+      st.options.observe(job->second, outcome, took.count());
   }
   if (began != st.started.end())
     st.started.erase(began);
   st.running.erase(outcome.job_id);
   st.idle.push_back(std::move(w));
-  spdlog::debug("scheduler: job {} attempt {} {}", outcome.job_id,
-                outcome.attempt, outcome.succeeded ? "succeeded" : "failed");
+  spdlog::debug("scheduler: {} job={} queue={} type={} attempt={} "
+                "request_id={}{}",
+                outcome.succeeded ? "succeeded" : "failed", outcome.job_id,
+                outcome.queue, outcome.type, outcome.attempt,
+                outcome.request_id,
+                outcome.succeeded ? "" : " error=" + outcome.error);
   st.unacked.push_back(std::move(outcome));
   flush_acks(self);
   pull_more(self);
@@ -60,6 +69,11 @@ void dispatch(self_ptr self, delivery job) {
   auto& st = self->state;
   auto w = st.idle.back();
   st.idle.pop_back();
+  spdlog::debug("scheduler: started job={} queue={} type={} attempt={} "
+                "request_id={}",
+                job.job_id, job.queue, job.type, job.attempt, job.request_id);
+  if (st.options.observe_start)
+    st.options.observe_start(job);
   st.running.emplace(job.job_id, job);
   st.started.emplace(job.job_id, std::chrono::steady_clock::now());
   self->request(w, caf::infinite, run_atom::value, std::move(job))

@@ -33,6 +33,8 @@ struct scheduler_options {
   std::optional<cron_schedule> schedule;
   /// Told of each finished attempt and its run time in seconds (metrics).
   std::function<void(const delivery&, const job_outcome&, double)> observe;
+  /// Told of each attempt as it starts (metrics).
+  std::function<void(const delivery&)> observe_start;
   /// Period of the retry tick; 0 = none (tests drive it).
   std::chrono::milliseconds tick_interval{1000};
 };

@@ -33,18 +33,13 @@ caf::expected<job_record> to_expected(change_result result) {
   return caf::make_error(errc::conflict, result.outcome);
 }
 
-uint32_t count_applied(const std::vector<bool>& applied,
-                       const std::vector<job_outcome>& outcomes,
-                       const std::string& worker_id) {
-  uint32_t n = 0;
-  for (size_t i = 0; i < applied.size(); ++i) {
-    if (applied[i])
-      ++n;
-    else
+void log_stale(const std::vector<std::string>& verdicts,
+               const std::vector<job_outcome>& outcomes,
+               const std::string& worker_id) {
+  for (size_t i = 0; i < verdicts.size() && i < outcomes.size(); ++i)
+    if (verdicts[i] == ack_verdict::stale)
       spdlog::info("store: refused stale ack of job {} attempt {} from {}",
                    outcomes[i].job_id, outcomes[i].attempt, worker_id);
-  }
-  return n;
 }
 
 } // namespace
@@ -140,10 +135,12 @@ store(store_actor::stateful_pointer<store_state> self, store_options options) {
       },
       [=](ack_atom, const std::string& worker_id,
           const std::vector<job_outcome>& outcomes) {
-        return run_store<uint32_t>(self, [=] {
-          return guarded<uint32_t>("ack", [&] {
-            auto applied = db->ack(worker_id, outcomes, now_us());
-            return count_applied(applied, outcomes, worker_id);
+        using verdicts = std::vector<std::string>;
+        return run_store<verdicts>(self, [=] {
+          return guarded<verdicts>("ack", [&] {
+            auto result = db->ack(worker_id, outcomes, now_us());
+            log_stale(result, outcomes, worker_id);
+            return result;
           });
         });
       },

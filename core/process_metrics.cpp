@@ -101,8 +101,9 @@ std::shared_ptr<prometheus::Collectable> make_process_metrics() {
 }
 
 std::string metrics_text(
-    const std::vector<std::shared_ptr<prometheus::Collectable>>& sources) {
-  std::vector<MetricFamily> families;
+    const std::vector<std::shared_ptr<prometheus::Collectable>>& sources,
+    std::vector<MetricFamily> extra) {
+  auto families = std::move(extra);
   for (auto& source : sources)
     for (auto& f : source->Collect())
       families.push_back(std::move(f));

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
 
 namespace jobstack {
 
@@ -22,6 +23,7 @@ namespace jobstack {
 
 /// Prometheus text format 0.0.4 of everything `sources` collect.
 std::string metrics_text(
-    const std::vector<std::shared_ptr<prometheus::Collectable>>& sources);
+    const std::vector<std::shared_ptr<prometheus::Collectable>>& sources,
+    std::vector<prometheus::MetricFamily> extra = {});
 
 } // namespace jobstack

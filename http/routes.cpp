@@ -83,6 +83,7 @@ routed on_job_create(const api_request& req, const params_t&,
   if (spec.error)
     return bad_request(*spec.error);
   stamp_new_job(spec.job, now);
+  spec.job.request_id = req.request_id;
   auto r = command(api_op::create);
   r.command.submit.jobs.push_back(std::move(spec.job));
   r.command.submit.idempotency_key = std::move(key);
@@ -97,8 +98,10 @@ routed on_batch_create(const api_request& req, const params_t&,
   auto batch = parse_batch(req.body, now);
   if (batch.error)
     return bad_request(*batch.error);
-  for (auto& job : batch.jobs)
+  for (auto& job : batch.jobs) {
     stamp_new_job(job, now);
+    job.request_id = req.request_id;
+  }
   auto r = command(api_op::create_batch);
   r.command.submit.jobs = std::move(batch.jobs);
   r.command.submit.idempotency_key = std::move(key);
@@ -230,11 +233,9 @@ routed on_readyz(const api_request&, const params_t&, const route_options&,
   return command(api_op::ready);
 }
 
-routed on_metrics(const api_request&, const params_t&,
-                  const route_options& opts, int64_t) {
-  http_reply reply{200, opts.metrics ? opts.metrics() : std::string{}, {}};
-  reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  return reply_now(std::move(reply));
+routed on_metrics(const api_request&, const params_t&, const route_options&,
+                  int64_t) {
+  return command(api_op::metrics);
 }
 
 routed on_static(const api_request& req, const params_t&,
@@ -358,6 +359,18 @@ std::optional<std::string> percent_decode(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string request_id_for(const api_request& req, int64_t now) {
+  auto given = req.header("x-request-id");
+  auto allowed = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0
+           || std::string_view{"._:/+=@-"}.find(c) != std::string_view::npos;
+  };
+  if (given && !given->empty() && given->size() <= 128
+      && std::all_of(given->begin(), given->end(), allowed))
+    return *given;
+  return make_job_id(now);
 }
 
 routed route_request(const api_request& req, const route_options& options,

@@ -22,6 +22,8 @@ struct api_request {
   std::string target; ///< path with optional "?query"
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  /// Set by the transport (see request_id_for); stamped on created jobs.
+  std::string request_id;
 
   /// The value of header `name` (case-insensitive), if present.
   std::optional<std::string> header(std::string_view name) const;
@@ -38,6 +40,7 @@ enum class api_op {
   queue_list,
   workers,
   ready,
+  metrics, ///< GET /metrics: the cluster gauges need the broker
 };
 
 /// Work for the ingress: what to ask the broker.
@@ -60,8 +63,6 @@ struct route_options {
   size_t max_headers = 100;
   /// Path -> file, e.g. "/openapi.yaml", "/swagger", "/swagger/x.js".
   std::map<std::string, static_file> files;
-  /// Renders GET /metrics (Prometheus text format).
-  std::function<std::string()> metrics;
 };
 
 /// Either `reply` (answer now) or `command` (hand to the ingress).
@@ -74,6 +75,11 @@ struct routed {
 /// Routes and checks one request; `now` is the unix time in us.
 routed route_request(const api_request& req, const route_options& options,
                      int64_t now);
+
+/// The request's id: its X-Request-Id if that is 1..128 characters of
+/// [A-Za-z0-9._:/+=@-], else a new one. Echoed in the response and
+/// carried by the jobs it creates into every log line about them.
+std::string request_id_for(const api_request& req, int64_t now);
 
 /// True if a Content-Type header value names JSON (parameters allowed).
 bool is_json_content_type(const std::string& value);

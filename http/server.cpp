@@ -49,7 +49,8 @@ const char* reason_phrase(int status) {
   }
 }
 
-void send_reply(const request_handle& req, const http_reply& reply) {
+void send_reply(const request_handle& req, const http_reply& reply,
+                const std::string& request_id) {
   auto response = req->create_response(restinio::http_status_line_t{
       restinio::http_status_code_t{static_cast<uint16_t>(reply.status)},
       reason_phrase(reply.status)});
@@ -57,6 +58,7 @@ void send_reply(const request_handle& req, const http_reply& reply) {
                          reply.content_type);
   for (auto& [name, value] : reply.headers)
     response.append_header(name, value);
+  response.append_header("X-Request-Id", request_id);
   response.set_body(reply.body);
   response.done();
 }
@@ -136,13 +138,14 @@ struct http_server::impl {
   restinio::request_handling_status_t handle(const request_handle& req) {
     auto started = now_us();
     auto request = to_api_request(req);
+    request.request_id = request_id_for(request, started);
     auto routed
         = draining ? shutting_down() : route_request(request, routes, started);
     auto* m = metrics.get();
     ++in_flight;
     auto finish = [this, req, m, route = routed.route, method = request.method,
-                   started](const http_reply& reply) {
-      send_reply(req, reply);
+                   id = request.request_id, started](const http_reply& reply) {
+      send_reply(req, reply, id);
       m->record(route, method, reply.status,
                 static_cast<double>(now_us() - started) / 1e6);
       --in_flight;

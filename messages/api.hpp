@@ -73,12 +73,15 @@ struct queue_stats {
   int64_t succeeded = 0;
   int64_t dead = 0;
   int64_t cancelled = 0;
+  /// Unix us the job at the bottom of the ready stack (the one waiting
+  /// longest) became runnable; 0 when none is queued. For queue latency.
+  int64_t oldest_ready_at = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, queue_stats& x) {
   return f(caf::meta::type_name("queue_stats"), x.name, x.queued, x.scheduled,
-           x.running, x.succeeded, x.dead, x.cancelled);
+           x.running, x.succeeded, x.dead, x.cancelled, x.oldest_ready_at);
 }
 
 /// A connected worker node as GET /v1/workers shows it.

@@ -39,6 +39,7 @@ struct job_record {
   std::string result;
   std::string last_error;
   std::string worker;
+  std::string request_id; ///< X-Request-Id of the request that created it
 };
 
 template <class Inspector>
@@ -46,7 +47,7 @@ typename Inspector::result_type inspect(Inspector& f, job_record& x) {
   return f(caf::meta::type_name("job_record"), x.id, x.queue, x.type, x.payload,
            x.status, x.attempts, x.max_attempts, x.timeout_ms, x.created_at,
            x.updated_at, x.run_at, x.started_at, x.finished_at, x.result,
-           x.last_error, x.worker);
+           x.last_error, x.worker, x.request_id);
 }
 
 /// One attempt of a job, handed to a worker node. `attempt` is the job's
@@ -58,13 +59,24 @@ struct delivery {
   std::string payload;
   int32_t attempt = 0;
   int64_t timeout_ms = 0;
+  std::string request_id; ///< follows the job into the worker's log lines
+  int64_t ready_at = 0;   ///< unix us it became runnable, for the wait time
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, delivery& x) {
   return f(caf::meta::type_name("delivery"), x.job_id, x.queue, x.type,
-           x.payload, x.attempt, x.timeout_ms);
+           x.payload, x.attempt, x.timeout_ms, x.request_id, x.ready_at);
 }
+
+/// What an ack did to a job (the store's answer per outcome).
+namespace ack_verdict {
+constexpr const char* stale
+    = "stale"; ///< not applied: attempt no longer counts
+constexpr const char* succeeded = "succeeded";
+constexpr const char* retry = "retry"; ///< failed, scheduled for another try
+constexpr const char* dead = "dead";   ///< failed for good
+} // namespace ack_verdict
 
 /// How an attempt ended, reported by the worker node (ack or nack).
 struct job_outcome {
@@ -75,12 +87,18 @@ struct job_outcome {
   bool retryable = true;
   std::string result; ///< JSON text, when succeeded
   std::string error;  ///< why it failed, when not
+  // -- from the delivery, for the broker's metrics and logs ---
+  std::string queue;
+  std::string type;
+  std::string request_id;
+  int64_t run_us = 0; ///< how long the attempt ran
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_outcome& x) {
   return f(caf::meta::type_name("job_outcome"), x.job_id, x.attempt,
-           x.succeeded, x.retryable, x.result, x.error);
+           x.succeeded, x.retryable, x.result, x.error, x.queue, x.type,
+           x.request_id, x.run_us);
 }
 
 /// What a worker node tells the broker when it joins.

@@ -31,9 +31,9 @@ using store_actor = caf::typed_actor<
     // worker id, queues in order, at most this many jobs.
     caf::replies_to<claim_atom, std::string, std::vector<std::string>,
                     uint32_t>::with<std::vector<delivery>>,
-    // worker id, outcomes; replies how many were applied (the rest were stale).
+    // worker id, outcomes; replies one ack_verdict per outcome.
     caf::replies_to<ack_atom, std::string,
-                    std::vector<job_outcome>>::with<uint32_t>,
+                    std::vector<job_outcome>>::with<std::vector<std::string>>,
     // worker id, ids it still holds, forget the worker; replies jobs returned.
     caf::replies_to<requeue_atom, std::string, std::vector<std::string>,
                     bool>::with<uint32_t>,

@@ -23,6 +23,7 @@
 #include "http/documents.hpp"
 #include "http/server.hpp"
 #include "nodes/node_main.hpp"
+#include "store/redis_metrics.hpp"
 
 namespace jobstack {
 
@@ -76,11 +77,22 @@ server_settings read_server_settings(const settings_reader& in) {
   return out;
 }
 
+// A store on its own Redis connection, its metrics labelled `connection`.
+store_actor spawn_store(caf::actor_system& sys, store_options options,
+                        prometheus::Registry& registry,
+                        const std::string& connection) {
+  options.redis.observer = make_redis_metrics(registry, connection);
+  return sys.spawn(store, std::move(options));
+}
+
 int serve(node_config& cfg, const server_settings& s) {
   caf::actor_system sys{cfg};
-  auto db = sys.spawn(store, s.store);
-  auto chores = sys.spawn(store, s.store);
-  auto hub = sys.spawn(broker, db, chores, s.broker);
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto db = spawn_store(sys, s.store, *registry, "api");
+  auto chores = spawn_store(sys, s.store, *registry, "housekeeping");
+  auto broker_opts = s.broker;
+  broker_opts.metrics = std::make_shared<job_metrics>(*registry);
+  auto hub = sys.spawn(broker, db, chores, broker_opts);
   auto published = caf::io::publish(hub, s.broker_port, nullptr, true);
   auto stop_actors = [&] {
     caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
@@ -95,13 +107,14 @@ int serve(node_config& cfg, const server_settings& s) {
     stop_actors();
     return 1;
   }
-  auto front = sys.spawn(ingress, hub, ingress_options{});
-  auto registry = std::make_shared<prometheus::Registry>();
+  ingress_options front_opts;
+  front_opts.render_metrics = [registry, process = make_process_metrics()](
+                                  const cluster_snapshot& snapshot) {
+    return metrics_text({registry, process}, cluster_families(snapshot));
+  };
+  auto front = sys.spawn(ingress, hub, front_opts);
   route_options routes;
   routes.files = load_documents(s.openapi_file, s.swagger_ui_dir);
-  routes.metrics = [registry, process = make_process_metrics()] {
-    return metrics_text({registry, process});
-  };
 
   http_server http{s.http, std::move(routes), front, registry};
   try {

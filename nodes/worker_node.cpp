@@ -18,6 +18,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
@@ -155,9 +156,10 @@ void drain(caf::scoped_actor& self, const scheduler_actor& sched,
           });
 }
 
-// Counts finished attempts by queue and outcome, and times them.
-std::function<void(const delivery&, const job_outcome&, double)>
-attempt_metrics(prometheus::Registry& registry) {
+// Counts finished attempts by queue and outcome, times them, and keeps the
+// gauges of running jobs and slots.
+void add_attempt_metrics(prometheus::Registry& registry,
+                         scheduler_options& opts) {
   auto& attempts = prometheus::BuildCounter()
                        .Name("jobstack_worker_attempts_total")
                        .Help("Job attempts this worker node finished, by "
@@ -167,8 +169,24 @@ attempt_metrics(prometheus::Registry& registry) {
                         .Name("jobstack_worker_attempt_duration_seconds")
                         .Help("Run time of job attempts, by queue")
                         .Register(registry);
-  return [&attempts, &durations](const delivery& job, const job_outcome& out,
-                                 double seconds) {
+  auto& running = prometheus::BuildGauge()
+                      .Name("jobstack_worker_jobs_running")
+                      .Help("Jobs this worker node is running now")
+                      .Register(registry)
+                      .Add({});
+  prometheus::BuildGauge()
+      .Name("jobstack_worker_slots")
+      .Help("Jobs this worker node runs at once (its concurrency)")
+      .Register(registry)
+      .Add({})
+      .Set(opts.info.concurrency);
+  opts.observe_start = [&running](const delivery&) {
+    running.Increment();
+  };
+  opts.observe = [&attempts, &durations, &running](const delivery& job,
+                                                   const job_outcome& out,
+                                                   double seconds) {
+    running.Decrement();
     attempts
         .Add({{"queue", job.queue},
               {"outcome", out.succeeded ? "succeeded" : "failed"}})
@@ -220,7 +238,7 @@ int work(node_config& cfg, const worker_settings& s,
   opts.broker_label = s.broker_host + ":" + std::to_string(s.broker_port);
   opts.schedule = s.schedule;
   auto metrics = std::make_shared<prometheus::Registry>();
-  opts.observe = attempt_metrics(*metrics);
+  add_attempt_metrics(*metrics, opts);
   auto sched = sys.spawn(scheduler, opts, pool);
   auto ops = serve_ops(s, metrics);
   spdlog::info("worker node {} starting: concurrency {}, queues {}",

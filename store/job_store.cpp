@@ -53,14 +53,14 @@ std::vector<std::string> split_ids(const std::string& text) {
   return ids;
 }
 
-// The 12 values per job that enqueue.lua expects.
+// The 13 values per job that enqueue.lua expects.
 void append_job(redis_args& args, const job_record& job) {
   for (auto value :
        {job.id, job.queue, job.type, job.payload, job.status,
         std::to_string(job.attempts), std::to_string(job.max_attempts),
         std::to_string(job.timeout_ms), std::to_string(job.created_at),
         std::to_string(job.updated_at), std::to_string(job.run_at),
-        std::to_string(job.run_at / 1000)})
+        std::to_string(job.run_at / 1000), job.request_id})
     args.push_back(std::move(value));
 }
 
@@ -97,6 +97,8 @@ void set_field(job_record& job, const std::string& name, std::string value) {
     job.last_error = std::move(value);
   else if (name == "worker")
     job.worker = std::move(value);
+  else if (name == "request_id")
+    job.request_id = std::move(value);
 }
 
 std::optional<job_record> to_job(const redisReply* reply) {
@@ -292,21 +294,46 @@ std::vector<queue_stats> job_store::all_stats() {
     commands.push_back({"LLEN", keys::ready(name)});
     for (auto* s : indexed)
       commands.push_back({"ZCARD", keys::status_index(name, s)});
+    // The bottom of the LIFO stack has waited longest (queue latency).
+    commands.push_back({"LINDEX", keys::ready(name), "-1"});
   }
   std::vector<queue_stats> out;
   if (commands.empty())
     return out;
   auto replies = redis_.pipeline(commands);
   size_t i = 0;
+  std::vector<std::string> oldest_ids;
   for (auto& name : names) {
     queue_stats s;
     s.name = name;
     for (auto* field : {&s.queued, &s.scheduled, &s.running, &s.succeeded,
                         &s.dead, &s.cancelled})
       *field = expect_integer(replies[i++], "count");
+    oldest_ids.push_back(reply_string(replies[i++].get()));
     out.push_back(std::move(s));
   }
+  fill_oldest_ready_at(out, oldest_ids);
   return out;
+}
+
+void job_store::fill_oldest_ready_at(std::vector<queue_stats>& stats,
+                                     const std::vector<std::string>& ids) {
+  std::vector<redis_args> commands;
+  for (auto& id : ids)
+    if (!id.empty())
+      commands.push_back({"HMGET", keys::job(id), "created_at", "run_at"});
+  if (commands.empty())
+    return;
+  auto replies = redis_.pipeline(commands);
+  size_t next = 0;
+  for (size_t q = 0; q < ids.size() && next < replies.size(); ++q) {
+    if (ids[q].empty())
+      continue;
+    auto& r = replies[next++];
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2)
+      stats[q].oldest_ready_at = std::max(to_int(reply_string(r->element[0])),
+                                          to_int(reply_string(r->element[1])));
+  }
 }
 
 bool job_store::ping() {
@@ -331,7 +358,7 @@ std::vector<delivery> job_store::claim(const std::string& worker_id,
          std::to_string(now), std::to_string(now / 1000),
          std::to_string(options_.lease_grace_ms), write_deadline()});
     expect_ok(reply, "claim");
-    for (size_t i = 0; i + 4 < reply->elements; i += 5) {
+    for (size_t i = 0; i + 7 < reply->elements; i += 8) {
       delivery d;
       d.job_id = reply_string(reply->element[i]);
       d.queue = queue;
@@ -340,15 +367,18 @@ std::vector<delivery> job_store::claim(const std::string& worker_id,
       d.attempt
           = static_cast<int32_t>(to_int(reply_string(reply->element[i + 3])));
       d.timeout_ms = to_int(reply_string(reply->element[i + 4]));
+      d.request_id = reply_string(reply->element[i + 5]);
+      d.ready_at = std::max(to_int(reply_string(reply->element[i + 6])),
+                            to_int(reply_string(reply->element[i + 7])));
       out.push_back(std::move(d));
     }
   }
   return out;
 }
 
-std::vector<bool> job_store::ack(const std::string& worker_id,
-                                 const std::vector<job_outcome>& outcomes,
-                                 int64_t now) {
+std::vector<std::string>
+job_store::ack(const std::string& worker_id,
+               const std::vector<job_outcome>& outcomes, int64_t now) {
   std::vector<redis_client::script_call> calls;
   calls.reserve(outcomes.size());
   for (auto& outcome : outcomes) {
@@ -365,12 +395,16 @@ std::vector<bool> job_store::ack(const std::string& worker_id,
           std::to_string(retry_at_ms * 1000),
           std::to_string(options_.retention_s)}});
   }
-  std::vector<bool> applied;
+  static const char* verdicts[] = {ack_verdict::stale, ack_verdict::succeeded,
+                                   ack_verdict::retry, ack_verdict::dead};
+  std::vector<std::string> out;
   if (calls.empty())
-    return applied;
-  for (auto& reply : redis_.eval_many(calls))
-    applied.push_back(expect_integer(reply, "ack") == 1);
-  return applied;
+    return out;
+  for (auto& reply : redis_.eval_many(calls)) {
+    auto code = expect_integer(reply, "ack");
+    out.emplace_back(verdicts[code >= 0 && code <= 3 ? code : 0]);
+  }
+  return out;
 }
 
 uint32_t job_store::requeue(const std::string& worker_id,

@@ -94,9 +94,10 @@ public:
                               const std::vector<std::string>& queues,
                               uint32_t max, int64_t now);
 
-  /// Applies outcomes; true where applied, false where stale.
-  std::vector<bool> ack(const std::string& worker_id,
-                        const std::vector<job_outcome>& outcomes, int64_t now);
+  /// Applies outcomes; one ack_verdict per outcome (stale: not applied).
+  std::vector<std::string> ack(const std::string& worker_id,
+                               const std::vector<job_outcome>& outcomes,
+                               int64_t now);
 
   /// Puts a worker's in-flight jobs (except `held`) back on their ready
   /// stacks; `forget` drops it from the known workers. Returns how many.
@@ -129,6 +130,9 @@ private:
   change_result change(const char* script, const std::string& id,
                        redis_args extra);
   std::string write_deadline() const;
+  /// Sets each queue's oldest_ready_at from the ids at the stack bottoms.
+  void fill_oldest_ready_at(std::vector<queue_stats>& stats,
+                            const std::vector<std::string>& ids);
   uint32_t take_back(const std::string& worker_id, const char* mode,
                      const std::vector<std::string>& ids, bool forget,
                      int64_t now);

@@ -58,6 +58,8 @@ void redis_client::disconnect() {
 void redis_client::fail(const std::string& what) {
   std::string reason = ctx_ != nullptr && ctx_->err != 0 ? ctx_->errstr : "";
   disconnect();
+  if (options_.observer)
+    options_.observer->command_error();
   // Back off before the next connect, so a down Redis costs little.
   retry_delay_ = std::clamp(retry_delay_ * 2, min_retry_delay, max_retry_delay);
   next_attempt_ = std::chrono::steady_clock::now() + retry_delay_;
@@ -86,6 +88,9 @@ void redis_client::connect() {
   load_scripts();
   measure_clock();
   retry_delay_ = std::chrono::milliseconds{0};
+  if (ever_connected_ && options_.observer)
+    options_.observer->reconnected();
+  ever_connected_ = true;
 }
 
 void redis_client::ensure_connected() {
@@ -128,6 +133,7 @@ reply_ptr redis_client::command(const redis_args& args) {
 std::vector<reply_ptr>
 redis_client::pipeline(const std::vector<redis_args>& commands) {
   ensure_connected();
+  auto started = std::chrono::steady_clock::now();
   std::vector<const char*> argv;
   std::vector<size_t> argv_len;
   for (auto& args : commands) {
@@ -160,7 +166,20 @@ redis_client::pipeline(const std::vector<redis_args>& commands) {
     }
     replies.emplace_back(static_cast<redisReply*>(raw));
   }
+  observe(replies, std::chrono::steady_clock::now() - started);
   return replies;
+}
+
+void redis_client::observe(const std::vector<reply_ptr>& replies,
+                           std::chrono::steady_clock::duration took) {
+  auto* observer = options_.observer.get();
+  if (observer == nullptr)
+    return;
+  observer->round_trip(std::chrono::duration<double>(took).count());
+  // NOSCRIPT is handled (scripts reloaded), not an error anyone must see.
+  for (auto& reply : replies)
+    if (reply && reply->type == REDIS_REPLY_ERROR && !is_noscript(reply))
+      observer->command_error();
 }
 
 redis_args redis_client::evalsha_args(const script_call& call) const {

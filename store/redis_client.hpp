@@ -21,6 +21,19 @@ struct redis_error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Hooks for a client's metrics; called on the client's (the store's)
+/// thread, so implementations must be thread-safe toward scrapers.
+class redis_observer {
+public:
+  virtual ~redis_observer() = default;
+  /// One round trip (a command or a pipeline), in seconds.
+  virtual void round_trip(double seconds) = 0;
+  /// An error reply, or an I/O failure (connect, write, read, timeout).
+  virtual void command_error() = 0;
+  /// A connection made again after it was lost.
+  virtual void reconnected() = 0;
+};
+
 struct redis_options {
   std::string host = "127.0.0.1";
   uint16_t port = 6379;
@@ -29,6 +42,7 @@ struct redis_options {
   // API answers within 2 s (queue budget + at most 2 round trips).
   std::chrono::milliseconds connect_timeout{1000};
   std::chrono::milliseconds command_timeout{1000};
+  std::shared_ptr<redis_observer> observer; ///< may be null
 };
 
 struct reply_deleter {
@@ -90,6 +104,8 @@ private:
   void load_scripts();
   void measure_clock();
   redis_args evalsha_args(const script_call& call) const;
+  void observe(const std::vector<reply_ptr>& replies,
+               std::chrono::steady_clock::duration took);
   [[noreturn]] void fail(const std::string& what);
 
   redis_options options_;
@@ -99,6 +115,7 @@ private:
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::milliseconds retry_delay_{0};
   int64_t clock_offset_ms_ = 0;
+  bool ever_connected_ = false;
 };
 
 /// Throws redis_error if `reply` is an error reply.

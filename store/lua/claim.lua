@@ -6,8 +6,9 @@
 -- ARGV[7] -> lease grace (ms): a lease ends at now + timeout_ms + grace
 -- ARGV[8] -> deadline (unix ms): a claim reaching Redis later (Redis was
 --   frozen) claims nothing, since the broker gave up waiting for it
--- Returns a flat array, 5 entries per job: id, type, payload, attempts
--- (after this delivery), timeout_ms.
+-- Returns a flat array, 8 entries per job: id, type, payload, attempts
+-- (after this delivery), timeout_ms, request_id, created_at, run_at (the
+-- last two for the queue wait time; '' when unset).
 local queue, worker, now = ARGV[2], ARGV[4], ARGV[5]
 local out = {}
 if too_late(ARGV[8]) then
@@ -20,7 +21,8 @@ for _ = 1, tonumber(ARGV[3]) do
     break
   end
   local job = job_key(id)
-  local f = redis.call('HMGET', job, 'status', 'type', 'payload', 'timeout_ms')
+  local f = redis.call('HMGET', job, 'status', 'type', 'payload', 'timeout_ms',
+                       'request_id', 'created_at', 'run_at')
   if f[1] == 'queued' then
     local attempts = redis.call('HINCRBY', job, 'attempts', 1)
     redis.call('HSET', job, 'status', 'running', 'worker', worker,
@@ -33,6 +35,9 @@ for _ = 1, tonumber(ARGV[3]) do
     out[#out + 1] = f[3]
     out[#out + 1] = tostring(attempts)
     out[#out + 1] = f[4]
+    out[#out + 1] = f[5] or ''
+    out[#out + 1] = f[6] or ''
+    out[#out + 1] = f[7] or ''
   else
     -- Not deliverable (record gone or state changed): drop the stray id.
     redis.call('LREM', inflight_key(worker), 1, id)

@@ -3,9 +3,9 @@
 -- key, a repeat within its TTL writes nothing and returns the first ids.
 -- ARGV[1] -> prefix  ARGV[2] -> idempotency key or ''  ARGV[3] -> its TTL (s)
 -- ARGV[4] -> write deadline (unix ms)
--- ARGV[5] -> number of jobs, then 12 values per job: id, queue, type,
+-- ARGV[5] -> number of jobs, then 13 values per job: id, queue, type,
 --   payload, status, attempts, max_attempts, timeout_ms, created_at,
---   updated_at, run_at (unix us), run_at (unix ms)
+--   updated_at, run_at (unix us), run_at (unix ms), request_id
 -- Returns {1} when written, {0, 'id,id,...'} for a repeat, {-1, id} when an
 -- id exists already, {-2} past the deadline (nothing written).
 if too_late(ARGV[4]) then
@@ -19,7 +19,7 @@ if idem_key ~= '' then
   end
 end
 local n = tonumber(ARGV[5])
-local per_job = 12
+local per_job = 13
 for i = 0, n - 1 do
   local id = ARGV[6 + i * per_job]
   if redis.call('EXISTS', job_key(id)) == 1 then
@@ -34,7 +34,8 @@ for i = 0, n - 1 do
              ARGV[b + 2], 'payload', ARGV[b + 3], 'status', status,
              'attempts', ARGV[b + 5], 'max_attempts', ARGV[b + 6],
              'timeout_ms', ARGV[b + 7], 'created_at', ARGV[b + 8],
-             'updated_at', ARGV[b + 9], 'run_at', ARGV[b + 10])
+             'updated_at', ARGV[b + 9], 'run_at', ARGV[b + 10],
+             'request_id', ARGV[b + 12])
   enter_status(queue, id, status, ARGV[b + 11])
   redis.call('ZADD', queue_key(queue, 'all'), ARGV[b + 8], id)
   redis.call('SADD', P .. 'queues', queue)

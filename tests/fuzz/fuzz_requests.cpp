@@ -61,9 +61,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     o.max_url_bytes = 512;
     o.max_headers = 20;
     o.files["/openapi.yaml"] = {"application/yaml", "openapi: 3.1.0"};
-    o.metrics = [] {
-      return std::string{"jobstack_up 1\n"};
-    };
     return o;
   }();
   auto routed

@@ -17,6 +17,7 @@
 #include "tests/value_of.hpp"
 
 using namespace jobstack;
+using verdicts = std::vector<std::string>;
 
 namespace {
 
@@ -120,6 +121,28 @@ CAF_TEST(the newest job is delivered first) {
                   (std::vector<std::string>{late[0], ids[2], ids[1], ids[0]}));
 }
 
+CAF_TEST(request id and ready time reach the delivery and queue latency) {
+  auto job = new_job();
+  job.request_id = "req-42";
+  job.created_at -= 5000000; // runnable for 5 s
+  CAF_REQUIRE(db->create(job));
+  auto newer = new_job();
+  CAF_REQUIRE(db->create(newer));
+  auto stats = db->all_stats();
+  CAF_REQUIRE_EQUAL(stats.size(), 1u);
+  // The bottom of the stack (the older job) sets the queue's latency.
+  CAF_CHECK_EQUAL(test::value_of(stats.front().oldest_ready_at),
+                  job.created_at);
+  CAF_CHECK_EQUAL(test::value_of(db->find(job.id)->request_id), "req-42");
+  auto ds = db->claim("w1", {"default"}, 2, now_us());
+  CAF_REQUIRE_EQUAL(ds.size(), 2u);
+  CAF_CHECK_EQUAL(ds[1].job_id, job.id);
+  CAF_CHECK_EQUAL(ds[1].request_id, "req-42");
+  CAF_CHECK_EQUAL(ds[1].ready_at, job.created_at);
+  CAF_CHECK_EQUAL(ds[0].request_id, "");
+  CAF_CHECK_EQUAL(test::value_of(db->all_stats().front().oldest_ready_at), 0);
+}
+
 CAF_TEST(a created job is stored with its fields and counted) {
   auto job = new_job("mail");
   job.payload = R"({"to":"a@example.com"})";
@@ -211,7 +234,7 @@ CAF_TEST(a success ack finishes the job with its result) {
   submit(1);
   auto d = db->claim("w1", {"default"}, 1, now_us()).at(0);
   auto applied = db->ack("w1", {outcome(d, true)}, now_us());
-  CAF_CHECK_EQUAL(applied, std::vector<bool>{true});
+  CAF_CHECK_EQUAL(applied, verdicts{"succeeded"});
   auto job = db->find(d.job_id);
   CAF_CHECK_EQUAL(job->status, "succeeded");
   CAF_CHECK_EQUAL(job->result, R"({"done":true})");
@@ -227,7 +250,7 @@ CAF_TEST(a failed attempt is retried after its backoff then dies) {
   submit(1, "default", 2);
   auto d1 = db->claim("w1", {"default"}, 1, now_us()).at(0);
   CAF_CHECK_EQUAL(db->ack("w1", {outcome(d1, false)}, now_us()),
-                  std::vector<bool>{true});
+                  verdicts{"retry"});
   CAF_CHECK_EQUAL(status_of(d1.job_id), "scheduled");
   CAF_CHECK_EQUAL(count("default", "scheduled"), 1);
   CAF_CHECK_EQUAL(db->promote_due(now_us(), 100), 0u); // not due yet
@@ -236,7 +259,8 @@ CAF_TEST(a failed attempt is retried after its backoff then dies) {
   CAF_CHECK_EQUAL(status_of(d1.job_id), "queued");
   auto d2 = db->claim("w1", {"default"}, 1, now_us()).at(0);
   CAF_CHECK_EQUAL(d2.attempt, 2);
-  db->ack("w1", {outcome(d2, false)}, now_us());
+  CAF_CHECK_EQUAL(db->ack("w1", {outcome(d2, false)}, now_us()),
+                  verdicts{"dead"});
   auto job = db->find(d2.job_id);
   CAF_CHECK_EQUAL(job->status, "dead");
   CAF_CHECK_EQUAL(job->last_error, "it broke");
@@ -247,7 +271,8 @@ CAF_TEST(a failed attempt is retried after its backoff then dies) {
 CAF_TEST(a non retryable failure dies at once) {
   submit(1);
   auto d = db->claim("w1", {"default"}, 1, now_us()).at(0);
-  db->ack("w1", {outcome(d, false, false)}, now_us());
+  CAF_CHECK_EQUAL(db->ack("w1", {outcome(d, false, false)}, now_us()),
+                  verdicts{"dead"});
   CAF_CHECK_EQUAL(status_of(d.job_id), "dead");
 }
 
@@ -256,25 +281,23 @@ CAF_TEST(stale acks are refused and change nothing) {
   auto d = db->claim("w1", {"default"}, 1, now_us()).at(0);
   // Another worker, a wrong attempt: refused.
   CAF_CHECK_EQUAL(db->ack("w2", {outcome(d, true)}, now_us()),
-                  std::vector<bool>{false});
+                  verdicts{"stale"});
   auto wrong = outcome(d, true);
   wrong.attempt = 7;
-  CAF_CHECK_EQUAL(db->ack("w1", {wrong}, now_us()), std::vector<bool>{false});
+  CAF_CHECK_EQUAL(db->ack("w1", {wrong}, now_us()), verdicts{"stale"});
   // The worker is declared dead, the job goes to w2; w1's late ack is stale.
   CAF_CHECK_EQUAL(db->requeue("w1", {}, true, now_us()), 1u);
   auto again = db->claim("w2", {"default"}, 1, now_us()).at(0);
   CAF_CHECK_EQUAL(again.attempt, 2);
   CAF_CHECK_EQUAL(db->ack("w1", {outcome(d, true)}, now_us()),
-                  std::vector<bool>{false});
+                  verdicts{"stale"});
   CAF_CHECK_EQUAL(status_of(d.job_id), "running");
   auto final_ack = outcome(again, true);
   final_ack.result = R"({"by":"w2"})";
-  CAF_CHECK_EQUAL(db->ack("w2", {final_ack}, now_us()),
-                  std::vector<bool>{true});
+  CAF_CHECK_EQUAL(db->ack("w2", {final_ack}, now_us()), verdicts{"succeeded"});
   CAF_CHECK_EQUAL(test::value_of(db->find(d.job_id)->result), R"({"by":"w2"})");
   // A repeated ack of an applied attempt is stale too.
-  CAF_CHECK_EQUAL(db->ack("w2", {final_ack}, now_us()),
-                  std::vector<bool>{false});
+  CAF_CHECK_EQUAL(db->ack("w2", {final_ack}, now_us()), verdicts{"stale"});
   CAF_CHECK_EQUAL(count("default", "succeeded"), 1);
   CAF_CHECK_EQUAL(count("default", "running"), 0);
 }
@@ -286,7 +309,8 @@ CAF_TEST(many acks go in one call) {
   for (auto& d : ds)
     outs.push_back(outcome(d, true));
   auto applied = db->ack("w1", outs, now_us());
-  CAF_CHECK_EQUAL(std::count(applied.begin(), applied.end(), true), 50);
+  CAF_CHECK_EQUAL(
+      std::count(applied.begin(), applied.end(), ack_verdict::succeeded), 50);
   CAF_CHECK_EQUAL(count("default", "succeeded"), 50);
 }
 
@@ -515,7 +539,7 @@ CAF_TEST(a running job past its lease is taken back as a failed attempt) {
   CAF_CHECK_EQUAL(llen(keys::inflight("w1")), 0);
   // The hung worker's late ack does not count.
   CAF_CHECK_EQUAL(db->ack("w1", {outcome(d, true)}, now_us()),
-                  std::vector<bool>{false});
+                  verdicts{"stale"});
   CAF_CHECK_EQUAL(count("default", "running"), 0);
   CAF_CHECK_EQUAL(count("default", "scheduled"), 1);
 }

@@ -72,7 +72,11 @@ fake_store(store_actor::stateful_pointer<fake_store_state> self,
         return reply;
       },
       [](ack_atom, const std::string&, const std::vector<job_outcome>& xs) {
-        return static_cast<uint32_t>(xs.size());
+        std::vector<std::string> verdicts;
+        for (auto& x : xs)
+          verdicts.emplace_back(x.succeeded ? ack_verdict::succeeded
+                                            : ack_verdict::retry);
+        return verdicts;
       },
       [=](requeue_atom, const std::string& worker,
           const std::vector<std::string>&, bool forget) {

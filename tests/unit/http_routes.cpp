@@ -21,9 +21,6 @@ struct fixture {
     opts.max_url_bytes = 64;
     opts.max_headers = 5;
     opts.files["/openapi.yaml"] = static_file{"application/yaml", "openapi:"};
-    opts.metrics = [] {
-      return std::string{"jobstack_up 1\n"};
-    };
   }
 
   routed call(std::string method, std::string target, std::string body = {},
@@ -81,11 +78,34 @@ CAF_TEST(every api route is found) {
   CAF_CHECK_EQUAL(verdict(call("GET", "/readyz")), "command");
   CAF_CHECK_EQUAL(verdict(call("GET", "/healthz")), "200");
   auto metrics = call("GET", "/metrics");
-  CAF_CHECK_EQUAL(metrics.reply->body, "jobstack_up 1\n");
-  CAF_CHECK_EQUAL(metrics.reply->content_type.rfind("text/plain", 0), 0u);
+  CAF_CHECK_EQUAL(verdict(metrics), "command"); // the queue gauges need Redis
+  CAF_CHECK(metrics.command.op == api_op::metrics);
   auto doc = call("GET", "/openapi.yaml");
   CAF_CHECK_EQUAL(doc.reply->body, "openapi:");
   CAF_CHECK_EQUAL(doc.route, "/openapi.yaml");
+}
+
+CAF_TEST(request ids are taken from the client or made) {
+  api_request req;
+  req.method = "POST";
+  req.target = "/v1/jobs";
+  req.headers = {{"X-Request-Id", "abc-123:x/y"}};
+  CAF_CHECK_EQUAL(request_id_for(req, 1), "abc-123:x/y");
+  for (auto bad : {std::string{}, std::string(129, 'a'), std::string{"a b"},
+                   std::string{"a\"b"}, std::string{"\xff"}}) {
+    req.headers = {{"x-request-id", bad}};
+    auto made = request_id_for(req, 1796077855000000);
+    CAF_CHECK_NOT_EQUAL(made, bad);
+    CAF_CHECK_EQUAL(made.size(), 26u); // a fresh ULID-like id
+  }
+  req.request_id = "rid-1";
+  req.body = R"({"jobs":[{"type":"a"},{"type":"b"}]})";
+  req.target = "/v1/jobs/batch";
+  req.headers = {{"content-type", "application/json"}};
+  auto batch = route_request(req, opts, 0);
+  CAF_REQUIRE_EQUAL(batch.command.submit.jobs.size(), 2u);
+  for (auto& job : batch.command.submit.jobs)
+    CAF_CHECK_EQUAL(job.request_id, "rid-1");
 }
 
 CAF_TEST(commands carry what the ingress needs) {
