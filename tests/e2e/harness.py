@@ -1,5 +1,6 @@
 """End-to-end test harness: real redis-server, jobstack-server and
-jobstack-worker processes on 127.0.0.1, each in a temp dir, always stopped.
+jobstack-worker processes (and Prometheus, for test_prometheus) on 127.0.0.1,
+each in a temp dir, always stopped.
 Binaries come from $JOBSTACK_BIN_DIR (default <repo>/build/bin); processes run
 with the repo root as CWD. Python 3 standard library only."""
 
@@ -16,6 +17,9 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.error as _urlerror
+import urllib.parse as _urlparse
+import urllib.request as _urlrequest
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,6 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN_DIR = Path(os.environ.get("JOBSTACK_BIN_DIR") or REPO_ROOT / "build" / "bin")
 REDIS_SERVER = os.environ.get("JOBSTACK_REDIS_SERVER") or shutil.which("redis-server") or "/usr/bin/redis-server"
 TIMEOUT_S = float(os.environ.get("JOBSTACK_E2E_TIMEOUT_S", "120"))
+PROMETHEUS = os.environ.get("JOBSTACK_PROMETHEUS") or shutil.which("prometheus") or "/usr/bin/prometheus"
 
 _live = []  # every process started and not yet stopped, oldest first
 
@@ -391,6 +396,66 @@ class Worker(Process):
         return w == self.worker_id or (w.startswith(self.worker_id) and w[len(self.worker_id)] in ":/#@.")
 
 
+_LOCAL = _urlrequest.build_opener(_urlrequest.ProxyHandler({}))  # never via an http_proxy
+
+
+class Prometheus(Process):
+    """A real Prometheus on a free loopback port scraping `targets`
+    ({job_name: ["127.0.0.1:port", ...]}) and evaluating `rule_files`
+    (absolute paths), both every second; its config and TSDB live in
+    <dir>/prometheus. Queries go through urllib, not Client: its answers are
+    not jobstack's API (no openapi.yaml check)."""
+
+    def __init__(self, workdir, targets, rule_files=()):
+        self.port = free_port()
+        home = Path(workdir) / "prometheus"
+        (home / "data").mkdir(parents=True, exist_ok=True)
+        config = {"global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
+                  "rule_files": [str(f) for f in rule_files],
+                  "scrape_configs": [{"job_name": job, "metrics_path": "/metrics",
+                                      "static_configs": [{"targets": list(addrs)}]}
+                                     for job, addrs in targets.items()]}
+        config_path = home / "prometheus.yml"
+        config_path.write_text(json.dumps(config, indent=1))  # JSON is YAML
+        argv = [PROMETHEUS, f"--config.file={config_path}", f"--storage.tsdb.path={home / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=info"]
+        super().__init__("prometheus", argv, dict(os.environ), workdir)
+
+    def get(self, path, **params):
+        """GET path?params on its HTTP API: the parsed JSON body."""
+        url = f"http://127.0.0.1:{self.port}{path}" + ("?" + _urlparse.urlencode(params) if params else "")
+        try:
+            with _LOCAL.open(url, timeout=5) as resp:
+                return json.loads(resp.read().decode())
+        except _urlerror.HTTPError as e:  # 4xx/5xx: the body says why
+            return json.loads(e.read().decode() or "null")
+
+    def api(self, path, **params):
+        """data of /api/v1/<path>; fails unless status is success."""
+        body = self.get(f"/api/v1/{path}", **params)
+        check(isinstance(body, dict) and body.get("status") == "success", f"prometheus /api/v1/{path} {params}: {body}")
+        return body["data"]
+
+    def query(self, expr):
+        """Instant query: [(labels, float value), ...]."""
+        return [(r["metric"], float(r["value"][1])) for r in self.api("query", query=expr)["result"]]
+
+    def start(self):
+        check(Path(PROMETHEUS).exists(), f"{PROMETHEUS} not found: install Debian's prometheus package "
+                                         "(scripts/lib.sh does) or set JOBSTACK_PROMETHEUS")
+        super().start()
+
+        def ready():
+            self._check_alive("starting")
+            try:
+                with _LOCAL.open(f"http://127.0.0.1:{self.port}/-/ready", timeout=2) as resp:
+                    return resp.status == 200
+            except OSError:
+                return False
+        wait_until(ready, 30, 0.2, "prometheus to answer GET /-/ready")
+        return self
+
+
 def check_moved(jobs, snapshot, lost, survivor, lost_at):
     """The jobs of snapshot ran on worker `lost` until it was lost at lost_at
     (killed or stopped). Each must have been redelivered to `survivor`
@@ -474,6 +539,9 @@ class Sandbox:
         self._ids += 1
         worker_id = worker_id or f"e2e-{chr(ord('a') + self._ids - 1)}-{os.getpid()}"
         return self._add(Worker(self.dir, server, worker_id, concurrency, **kw)).start().wait_ready()
+
+    def prometheus(self, targets, rule_files=()):
+        return self._add(Prometheus(self.dir, targets, rule_files)).start()
 
 
 def main(test, name):
