@@ -99,6 +99,17 @@ inline const setting schedule{
     "cron cadence (6 fields with seconds, or 5); unset: continuous"};
 inline const setting log_level{"log.level", "CSC_LOG_LEVEL", "info",
                                "trace, debug, info, warn or error"};
+inline const setting log_file{"log.file", "CSC_LOG_FILE", "",
+                              "size-rotating log file of JSON lines (default: "
+                              "none)"};
+inline const setting log_file_max_bytes{"log.file_max_bytes",
+                                        "CSC_LOG_FILE_MAX_BYTES", "10485760",
+                                        "size at which the log file rotates"};
+inline const setting log_file_count{"log.file_count", "CSC_LOG_FILE_COUNT", "5",
+                                    "rotated log files kept"};
+inline const setting log_tcp{"log.tcp", "CSC_LOG_TCP", "",
+                             "host:port of a log aggregator that gets JSON "
+                             "lines over TCP (default: none)"};
 } // namespace settings
 
 /// CAF config of a jobstack node: loads the middleman, registers the

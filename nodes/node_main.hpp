@@ -1,6 +1,6 @@
 // The life every jobstack executable shares: stop signals blocked, settings
 // read and checked (one line and exit 2 on a bad one), logging set up, the
-// node run until it returns, logs flushed.
+// node run until it returns, logs flushed (and shipped, if they go to TCP).
 #pragma once
 
 #include <cstdio>
@@ -14,8 +14,9 @@
 
 namespace jobstack {
 
-/// `read` turns a settings_reader into the node's settings (with a
-/// `log_level`); `run` runs the node with them and returns the exit code.
+/// `read` turns a settings_reader into the node's settings; `run` runs the
+/// node with them and returns the exit code. The log.* settings are read
+/// here, for every node alike.
 template <class Read, class Run>
 int run_node(node_config& cfg, int argc, char** argv, const char* log_name,
              Read read, Run run) {
@@ -24,15 +25,19 @@ int run_node(node_config& cfg, int argc, char** argv, const char* log_name,
   try {
     if (!parse_node_config(cfg, argc, argv))
       return 0; // --help
-    settings = read(settings_reader{cfg});
-    setup_logging(settings.log_level, log_name);
+    settings_reader reader{cfg};
+    settings = read(reader);
+    auto log = read_log_options(reader);
+    // A secret on every node, whether or not the node reads it itself.
+    log.secrets.push_back(reader.text(settings::redis_password));
+    setup_logging(log, log_name);
   } catch (const settings_error& e) {
     std::fprintf(stderr, "%s: %s\n", cfg.program().c_str(), e.what());
     return 2;
   }
   auto rc = run(settings);
   spdlog::info("stopped");
-  spdlog::shutdown();
+  shutdown_logging();
   return rc;
 }
 

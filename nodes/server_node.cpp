@@ -41,12 +41,14 @@ struct server_settings {
 
 std::vector<const setting*> server_setting_list() {
   using namespace settings;
-  return {&http_host,        &http_port,      &http_max_body,
-          &http_max_headers, &http_max_url,   &http_read_timeout,
-          &broker_port,      &worker_grace,   &redis_host,
-          &redis_port,       &redis_password, &retention,
-          &backoff_base,     &backoff_cap,    &swagger_path,
-          &swagger_filename, &swagger_ui_dir, &log_level};
+  return {&http_host,        &http_port,          &http_max_body,
+          &http_max_headers, &http_max_url,       &http_read_timeout,
+          &broker_port,      &worker_grace,       &redis_host,
+          &redis_port,       &redis_password,     &retention,
+          &backoff_base,     &backoff_cap,        &swagger_path,
+          &swagger_filename, &swagger_ui_dir,     &log_level,
+          &log_file,         &log_file_max_bytes, &log_file_count,
+          &log_tcp};
 }
 
 server_settings read_server_settings(const settings_reader& in) {

@@ -52,8 +52,9 @@ struct worker_settings {
 
 std::vector<const setting*> worker_setting_list() {
   using namespace settings;
-  return {&broker_host, &broker_port,   &concurrency, &queues,
-          &worker_id,   &drain_timeout, &schedule,    &log_level};
+  return {&broker_host, &broker_port,        &concurrency,    &queues,
+          &worker_id,   &drain_timeout,      &schedule,       &log_level,
+          &log_file,    &log_file_max_bytes, &log_file_count, &log_tcp};
 }
 
 std::string default_worker_id() {
