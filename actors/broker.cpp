@@ -12,6 +12,8 @@
 #include <caf/sec.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/job_log.hpp"
+#include "core/logging.hpp"
 #include "core/time.hpp"
 #include "messages/errors.hpp"
 
@@ -120,22 +122,22 @@ void wake(self_ptr self, const std::string& queue, size_t max);
 void note_delivered(self_ptr self, const std::string& worker_id,
                     const std::vector<delivery>& deliveries) {
   auto now = now_us();
+  auto logged = logs::enabled(spdlog::level::debug);
   for (auto& d : deliveries) {
     if (auto& m = self->state.options.metrics)
       m->delivered(d, now);
-    spdlog::debug("broker: delivered job={} queue={} type={} attempt={} "
-                  "worker={} request_id={}",
-                  d.job_id, d.queue, d.type, d.attempt, worker_id,
-                  d.request_id);
+    if (logged)
+      logs::debug("broker", "delivered", job_fields(d, worker_id));
   }
 }
 
 void note_enqueued(self_ptr self, const std::vector<job_record>& jobs) {
+  auto logged = logs::enabled(spdlog::level::debug);
   for (auto& job : jobs) {
     if (auto& m = self->state.options.metrics)
       m->enqueued(job);
-    spdlog::debug("broker: enqueued job={} queue={} type={} request_id={}",
-                  job.id, job.queue, job.type, job.request_id);
+    if (logged)
+      logs::debug("broker", "enqueued", job_fields(job));
   }
 }
 
@@ -152,10 +154,12 @@ uint32_t note_acked(self_ptr self, const std::string& worker_id,
     ++applied;
     if (auto& m = self->state.options.metrics)
       m->finished(o, verdicts[i]);
-    spdlog::debug("broker: {} job={} queue={} type={} attempt={} worker={} "
-                  "request_id={}",
-                  verdicts[i], o.job_id, o.queue, o.type, o.attempt, worker_id,
-                  o.request_id);
+    // Failures are worth a line at info; successes only when debugging.
+    if (verdicts[i] != ack_verdict::succeeded)
+      logs::info("broker", "failed, " + verdicts[i] + ": " + o.error,
+                 job_fields(o, worker_id));
+    else if (logs::enabled(spdlog::level::debug))
+      logs::debug("broker", "succeeded", job_fields(o, worker_id));
   }
   return applied;
 }
@@ -224,13 +228,15 @@ void take_back(self_ptr self, const std::string& worker_id,
       .then(
           [=](uint32_t n) {
             if (n > 0)
-              spdlog::info("broker: returned {} in-flight job(s) of {} ({})", n,
-                           worker_id, why);
+              logs::info("broker",
+                         fmt::format("returned {} in-flight job(s) of {} ({})",
+                                     n, worker_id, why));
             wake(self, {}, n);
           },
           [=](caf::error& err) {
-            spdlog::warn("broker: could not take back jobs of {}: {}",
-                         worker_id, caf::to_string(err));
+            logs::warn("broker",
+                       fmt::format("could not take back jobs of {}: {}",
+                                   worker_id, caf::to_string(err)));
           });
 }
 
@@ -313,8 +319,9 @@ void on_tick(self_ptr self) {
         .then(
             [=](uint32_t n) {
               if (n > 0) {
-                spdlog::warn("broker: took back {} job(s) whose lease ran out",
-                             n);
+                logs::warn(
+                    "broker",
+                    fmt::format("took back {} job(s) whose lease ran out", n));
                 wake(self, {}, n);
               }
             },
@@ -354,8 +361,8 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
     auto id = self->state.workers.remove(dm.source);
     if (id.empty())
       return;
-    spdlog::warn("broker: worker node {} is gone ({})", id,
-                 caf::to_string(dm.reason));
+    logs::warn("broker", fmt::format("worker node {} is gone ({})", id,
+                                     caf::to_string(dm.reason)));
     take_back(self, id, {}, true, "node lost");
   });
   load_known_workers(self);
@@ -436,7 +443,7 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
         self->state.workers.add(std::move(info), std::move(handle)).last_seen
             = now_us();
         self->state.awaiting_rejoin.erase(id);
-        spdlog::info("broker: worker node {} joined", id);
+        logs::info("broker", fmt::format("worker node {} joined", id));
         auto rp = self->make_response_promise<bool>();
         self->request(self->state.store, self->state.options.store_timeout,
                       join_atom::value, id)
@@ -495,8 +502,8 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
                       release_atom::value, worker_id, std::move(ids))
             .then(
                 [=](uint32_t n) mutable {
-                  spdlog::info("broker: {} handed back {} job(s)", worker_id,
-                               n);
+                  logs::info("broker", fmt::format("{} handed back {} job(s)",
+                                                   worker_id, n));
                   wake(self, {}, n);
                   rp.deliver(n);
                 },

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/job_json.hpp"
+#include "core/logging.hpp"
 #include "core/time.hpp"
 #include "messages/errors.hpp"
 
@@ -51,8 +52,8 @@ void ask(self_ptr self, const broker_actor& broker,
       .then([sink, render](T& answer) { sink.deliver(render(answer)); },
             [sink, what](caf::error& err) {
               if (err != errc::not_found && err != errc::conflict)
-                spdlog::warn("ingress: broker request failed: {}",
-                             caf::to_string(err));
+                logs::warn("ingress", fmt::format("broker request failed: {}",
+                                                  caf::to_string(err)));
               sink.deliver(error_to_reply(err, what));
             });
 }

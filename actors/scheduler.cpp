@@ -5,6 +5,8 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/job_log.hpp"
+#include "core/logging.hpp"
 #include "core/time.hpp"
 #include "messages/errors.hpp"
 
@@ -54,12 +56,10 @@ void on_finished(self_ptr self, worker_actor w, job_outcome outcome) {
     st.started.erase(began);
   st.running.erase(outcome.job_id);
   st.idle.push_back(std::move(w));
-  spdlog::debug("scheduler: {} job={} queue={} type={} attempt={} "
-                "request_id={}{}",
-                outcome.succeeded ? "succeeded" : "failed", outcome.job_id,
-                outcome.queue, outcome.type, outcome.attempt,
-                outcome.request_id,
-                outcome.succeeded ? "" : " error=" + outcome.error);
+  if (logs::enabled(spdlog::level::debug))
+    logs::debug("scheduler",
+                outcome.succeeded ? "succeeded" : "failed: " + outcome.error,
+                job_fields(outcome, st.options.info.worker_id));
   st.unacked.push_back(std::move(outcome));
   flush_acks(self);
   pull_more(self);
@@ -69,9 +69,9 @@ void dispatch(self_ptr self, delivery job) {
   auto& st = self->state;
   auto w = st.idle.back();
   st.idle.pop_back();
-  spdlog::debug("scheduler: started job={} queue={} type={} attempt={} "
-                "request_id={}",
-                job.job_id, job.queue, job.type, job.attempt, job.request_id);
+  if (logs::enabled(spdlog::level::debug))
+    logs::debug("scheduler", "started",
+                job_fields(job, st.options.info.worker_id));
   if (st.options.observe_start)
     st.options.observe_start(job);
   st.running.emplace(job.job_id, job);
@@ -91,7 +91,7 @@ void on_pulled(self_ptr self, std::vector<delivery> jobs) {
   }
   for (auto& job : jobs) {
     if (st.idle.empty()) { // cannot happen: we never ask for more
-      spdlog::error("scheduler: got more jobs than free workers");
+      logs::error("scheduler", "got more jobs than free workers");
       break;
     }
     dispatch(self, std::move(job));
@@ -116,7 +116,8 @@ void pull_more(self_ptr self) {
           },
           [=](caf::error& err) {
             self->state.pulling = false;
-            spdlog::warn("scheduler: pull failed: {}", caf::to_string(err));
+            logs::warn("scheduler",
+                       fmt::format("pull failed: {}", caf::to_string(err)));
             // The tick pulls again; an unknown_worker error means the
             // broker restarted and forgot us: re-join.
             if (err == errc::unknown_worker && self->state.broker)
@@ -143,8 +144,9 @@ void flush_acks(self_ptr self) {
             auto& s = self->state;
             s.acking = false;
             s.unacked.insert(s.unacked.begin(), batch.begin(), batch.end());
-            spdlog::warn("scheduler: ack of {} outcome(s) failed: {}",
-                         batch.size(), caf::to_string(err));
+            logs::warn("scheduler",
+                       fmt::format("ack of {} outcome(s) failed: {}",
+                                   batch.size(), caf::to_string(err)));
           });
 }
 
@@ -172,15 +174,17 @@ void join(self_ptr self, broker_actor broker) {
           [=](bool) {
             self->state.joining = false;
             self->state.joined = true;
-            spdlog::info("scheduler: joined broker at {} as {}",
-                         self->state.options.broker_label,
-                         self->state.options.info.worker_id);
+            logs::info("scheduler",
+                       fmt::format("joined broker at {} as {}",
+                                   self->state.options.broker_label,
+                                   self->state.options.info.worker_id));
             flush_acks(self);
             pull_more(self);
           },
           [=](caf::error& err) {
             self->state.joining = false;
-            spdlog::warn("scheduler: join failed: {}", caf::to_string(err));
+            logs::warn("scheduler",
+                       fmt::format("join failed: {}", caf::to_string(err)));
           });
 }
 
@@ -193,8 +197,8 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
   self->state.idle = std::move(workers);
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source == self->state.broker.address()) {
-      spdlog::warn("scheduler: lost the broker ({})",
-                   caf::to_string(dm.reason));
+      logs::warn("scheduler", fmt::format("lost the broker ({})",
+                                          caf::to_string(dm.reason)));
       lose_broker(self);
     }
   });
@@ -214,7 +218,7 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
         join(self, std::move(broker));
       },
       [=](cron_atom) {
-        spdlog::debug("scheduler: cron tick: taking jobs until drained");
+        logs::debug("scheduler", "cron tick: taking jobs until drained");
         self->state.window_open = true;
         pull_more(self);
         arm_cron(self);
@@ -227,8 +231,9 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
         if (st.pulling && st.broker)
           caf::anon_send(st.broker, pull_atom::value, st.options.info.worker_id,
                          uint32_t{0}, false);
-        spdlog::info("scheduler: stopping: taking no new jobs, {} running",
-                     self->state.running.size());
+        logs::info("scheduler",
+                   fmt::format("stopping: taking no new jobs, {} running",
+                               self->state.running.size()));
       },
       [=](release_atom) -> caf::result<uint32_t> {
         auto& st = self->state;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/blocking.hpp"
+#include "core/logging.hpp"
 #include "core/time.hpp"
 #include "messages/errors.hpp"
 
@@ -19,7 +20,7 @@ caf::expected<T> guarded(const char* what, F f) {
   try {
     return f();
   } catch (const redis_error& e) {
-    spdlog::warn("store: {} failed: {}", what, e.what());
+    logs::warn("store", fmt::format("{} failed: {}", what, e.what()));
     return caf::make_error(errc::unavailable, std::string{e.what()});
   }
 }
@@ -38,8 +39,10 @@ void log_stale(const std::vector<std::string>& verdicts,
                const std::string& worker_id) {
   for (size_t i = 0; i < verdicts.size() && i < outcomes.size(); ++i)
     if (verdicts[i] == ack_verdict::stale)
-      spdlog::info("store: refused stale ack of job {} attempt {} from {}",
-                   outcomes[i].job_id, outcomes[i].attempt, worker_id);
+      logs::info("store",
+                 fmt::format("refused stale ack of job {} attempt {} from {}",
+                             outcomes[i].job_id, outcomes[i].attempt,
+                             worker_id));
 }
 
 } // namespace
@@ -66,7 +69,8 @@ store(store_actor::stateful_pointer<store_state> self, store_options options) {
     try {
       db->connect();
     } catch (const redis_error& e) {
-      spdlog::warn("store: {} (will retry on first use)", e.what());
+      logs::warn("store",
+                 fmt::format("{} (will retry on first use)", e.what()));
     }
   });
   return {

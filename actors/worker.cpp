@@ -7,6 +7,8 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/logging.hpp"
+
 namespace jobstack {
 
 job_outcome timed_out(const delivery& job) {
@@ -57,9 +59,10 @@ void on_timeout(self_ptr self, uint64_t seq) {
   auto& st = self->state;
   if (seq != st.attempt_seq || !st.current.pending())
     return; // that attempt finished in time
-  spdlog::warn("worker: job {} attempt {} timed out after {} ms",
-               st.current_job.job_id, st.current_job.attempt,
-               st.current_job.timeout_ms);
+  logs::warn("worker",
+             fmt::format("job {} attempt {} timed out after {} ms",
+                         st.current_job.job_id, st.current_job.attempt,
+                         st.current_job.timeout_ms));
   st.attempt_cancelled->store(true);
   st.current.deliver(timed_out(st.current_job));
   // The handler may never return: leave its thread, take a fresh one.

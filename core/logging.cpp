@@ -92,7 +92,8 @@ std::string format_json_line(const log_record& record, std::string_view node,
 std::string format_console_text(const log_record& record,
                                 const std::vector<std::string>& secrets) {
   std::string text;
-  if (!record.actor.empty())
+  // The node itself needs no prefix: "[server]" already names it.
+  if (!record.actor.empty() && record.actor != "node")
     text = record.actor + ": ";
   text += record.message;
   auto add = [&](const char* key, const std::string& value) {
@@ -301,6 +302,10 @@ private:
 std::mutex current_mutex;
 std::shared_ptr<log_outputs> current; // set by setup_logging
 
+// The level of the current outputs, readable without the lock: hot paths
+// ask logs::enabled() before they build a record.
+std::atomic<int> current_level{spdlog::level::info};
+
 std::shared_ptr<log_outputs> current_outputs() {
   std::lock_guard<std::mutex> lock{current_mutex};
   return current;
@@ -318,6 +323,7 @@ void setup_logging(const log_options& options, const std::string& node) {
       node, std::make_shared<bridge_sink>(outputs));
   logger->set_level(spdlog::level::from_str(options.level));
   spdlog::set_default_logger(logger);
+  current_level = spdlog::level::from_str(options.level);
   std::shared_ptr<log_outputs> previous;
   {
     std::lock_guard<std::mutex> lock{current_mutex};
@@ -338,6 +344,10 @@ void shutdown_logging() {
 // -----------------------------------------------------------------------
 
 namespace logs {
+
+bool enabled(spdlog::level::level_enum level) {
+  return level >= current_level.load(std::memory_order_relaxed);
+}
 
 void write(spdlog::level::level_enum level, std::string_view actor,
            std::string_view message, const log_fields& fields) {

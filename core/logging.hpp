@@ -61,6 +61,10 @@ void shutdown_logging();
 
 namespace logs {
 
+/// False when records of `level` are filtered out: lets hot paths skip
+/// building them.
+bool enabled(spdlog::level::level_enum level);
+
 void write(spdlog::level::level_enum level, std::string_view actor,
            std::string_view message, const log_fields& fields = {});
 void debug(std::string_view actor, std::string_view message,

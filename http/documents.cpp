@@ -6,6 +6,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/logging.hpp"
+
 namespace jobstack {
 
 namespace {
@@ -55,8 +57,10 @@ load_documents(const std::string& openapi_file, const std::string& ui_dir) {
   if (read_file(openapi_file, doc.body))
     files["/openapi.yaml"] = std::move(doc);
   else
-    spdlog::warn("OpenAPI document {} not found: /openapi.yaml answers 404",
-                 openapi_file);
+    logs::warn(
+        "http",
+        fmt::format("OpenAPI document {} not found: /openapi.yaml answers 404",
+                    openapi_file));
   files["/swagger"] = static_file{"text/html; charset=utf-8", swagger_page};
   static const std::pair<const char*, const char*> assets[] = {
       {"swagger-ui.css", "text/css; charset=utf-8"},

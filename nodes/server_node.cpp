@@ -17,6 +17,7 @@
 #include "actors/broker.hpp"
 #include "actors/ingress.hpp"
 #include "actors/store.hpp"
+#include "core/logging.hpp"
 #include "core/process.hpp"
 #include "core/process_metrics.hpp"
 #include "core/settings.hpp"
@@ -110,9 +111,10 @@ int serve(node_config& cfg, const server_settings& s) {
     return 1;
   }
   ingress_options front_opts;
-  front_opts.render_metrics = [registry, process = make_process_metrics()](
+  front_opts.render_metrics = [registry, process = make_process_metrics(),
+                               logs = make_log_metrics()](
                                   const cluster_snapshot& snapshot) {
-    return metrics_text({registry, process}, cluster_families(snapshot));
+    return metrics_text({registry, process, logs}, cluster_families(snapshot));
   };
   auto front = sys.spawn(ingress, hub, front_opts);
   route_options routes;
@@ -128,14 +130,16 @@ int serve(node_config& cfg, const server_settings& s) {
     stop_actors();
     return 1;
   }
-  spdlog::info("listening on http://{}:{}, broker on CAF port {}", s.http.host,
-               s.http.port, *published);
+  logs::info("node",
+             fmt::format("listening on http://{}:{}, broker on CAF port {}",
+                         s.http.host, s.http.port, *published));
   while (!wait_for_stop_signal(std::chrono::milliseconds{500})) {
     // nop: all work happens on CAF's and RESTinio's threads
   }
-  spdlog::info("stopping: finishing requests in flight, then the actors");
+  logs::info("stopping", "finishing requests in flight, then the actors");
   if (auto left = http.drain(std::chrono::seconds{5}); left > 0)
-    spdlog::warn("{} request(s) still unanswered after 5 s", left);
+    logs::warn("node",
+               fmt::format("{} request(s) still unanswered after 5 s", left));
   http.stop();
   caf::anon_send_exit(front, caf::exit_reason::user_shutdown);
   stop_actors();

@@ -27,6 +27,7 @@
 #include "actors/worker.hpp"
 #include "core/cron.hpp"
 #include "core/job_spec.hpp"
+#include "core/logging.hpp"
 #include "core/process.hpp"
 #include "core/process_metrics.hpp"
 #include "core/settings.hpp"
@@ -108,8 +109,10 @@ std::optional<broker_actor> connect_broker(caf::actor_system& sys,
     if (b)
       return *b;
     if (!warned) {
-      spdlog::warn("cannot reach the broker at {}:{} ({}); retrying",
-                   s.broker_host, s.broker_port, sys.render(b.error()));
+      logs::warn("node",
+                 fmt::format("cannot reach the broker at {}:{} ({}); retrying",
+                             s.broker_host, s.broker_port,
+                             sys.render(b.error())));
       warned = true;
     }
     if (wait_for_stop_signal(std::chrono::milliseconds{1000}))
@@ -148,7 +151,10 @@ void drain(caf::scoped_actor& self, const scheduler_actor& sched,
   self->request(sched, std::chrono::seconds{3}, release_atom::value)
       .receive(
           [&](uint32_t n) {
-            spdlog::warn("drain timeout: handed back {} unfinished job(s)", n);
+            logs::warn(
+                "node",
+                fmt::format("drain timeout: handed back {} unfinished job(s)",
+                            n));
           },
           [&](caf::error& err) {
             spdlog::warn("drain timeout: could not hand back {} job(s) ({}); "
@@ -205,15 +211,15 @@ serve_ops(const worker_settings& s,
           std::shared_ptr<prometheus::Registry> registry) {
   if (s.metrics_port == 0)
     return nullptr;
-  auto process = make_process_metrics();
   auto ops = std::make_unique<ops_server>(
-      s.metrics_host, s.metrics_port, [registry, process] {
-        return metrics_text({registry, process});
+      s.metrics_host, s.metrics_port,
+      [registry, process = make_process_metrics(), logs = make_log_metrics()] {
+        return metrics_text({registry, process, logs});
       });
   try {
     ops->start();
-    spdlog::info("metrics on http://{}:{}/metrics", s.metrics_host,
-                 s.metrics_port);
+    logs::info("node", fmt::format("metrics on http://{}:{}/metrics",
+                                   s.metrics_host, s.metrics_port));
   } catch (const std::exception& e) {
     spdlog::error("cannot serve /metrics on {}:{} ({}); running without "
                   "them (set CSC_METRICS_PORT to a free port)",
@@ -242,8 +248,9 @@ int work(node_config& cfg, const worker_settings& s,
   add_attempt_metrics(*metrics, opts);
   auto sched = sys.spawn(scheduler, opts, pool);
   auto ops = serve_ops(s, metrics);
-  spdlog::info("worker node {} starting: concurrency {}, queues {}",
-               s.worker_id, s.concurrency, fmt::join(s.queues, ","));
+  logs::info("node",
+             fmt::format("worker node {} starting: concurrency {}, queues {}",
+                         s.worker_id, s.concurrency, fmt::join(s.queues, ",")));
   caf::scoped_actor self{sys};
   for (bool stopping = false; !stopping;) {
     auto broker = connect_broker(sys, s);
@@ -252,10 +259,10 @@ int work(node_config& cfg, const worker_settings& s,
     self->send(sched, connect_atom::value, *broker);
     stopping = watch_link(self, *broker);
     if (!stopping)
-      spdlog::warn("link to the broker lost; reconnecting");
+      logs::warn("node", "link to the broker lost; reconnecting");
   }
-  spdlog::info("stopping: draining running jobs (up to {} ms)",
-               s.drain_timeout.count());
+  logs::info("stopping", fmt::format("draining running jobs (up to {} ms)",
+                                     s.drain_timeout.count()));
   drain(self, sched, s.drain_timeout);
   cancel->store(true);
   self->send_exit(sched, caf::exit_reason::user_shutdown);

@@ -243,19 +243,28 @@ class Process:
 
 
 class TempRedis(Process):
-    """redis-server on a free port with AOF (appendfsync everysec) in <dir>/redis."""
+    """redis-server on a free port with AOF (appendfsync everysec) in <dir>/redis;
+    with `password`, clients must AUTH (requirepass)."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, password=None):
         self.port = free_port()
+        self.password = password
         data = Path(workdir) / "redis"
         data.mkdir(parents=True, exist_ok=True)
         argv = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(data),
                 "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no"]
+        if password:
+            argv += ["--requirepass", password]
         super().__init__("redis", argv, dict(os.environ), workdir)
 
     def ping(self):
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                if self.password:
+                    pw = self.password.encode()
+                    s.sendall(b"*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n" % (len(pw), pw))
+                    if not s.recv(64).startswith(b"+OK"):
+                        return False
                 s.sendall(b"*1\r\n$4\r\nPING\r\n")
                 return s.recv(64).startswith(b"+PONG")
         except OSError:
@@ -529,8 +538,8 @@ class Sandbox:
         self.procs.append(proc)
         return proc
 
-    def redis(self):
-        return self._add(TempRedis(self.dir)).start()
+    def redis(self, password=None):
+        return self._add(TempRedis(self.dir, password)).start()
 
     def server(self, redis, grace_ms=2000, **kw):
         return self._add(Server(self.dir, redis, grace_ms, **kw)).start().wait_ready()
