@@ -430,6 +430,12 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
                 });
         return rp;
       },
+      [=](inspect_atom, const std::string& protocol) {
+        return broker_inspect(self, protocol);
+      },
+      [=](nodes_atom, const std::string& protocol) {
+        return broker_nodes(self, protocol);
+      },
       [=](join_atom, worker_info& info,
           worker_node_actor& handle) -> caf::result<bool> {
         auto id = info.worker_id;

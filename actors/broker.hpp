@@ -44,6 +44,10 @@ struct broker_options {
   /// Timeout of each request to the store: beyond its queue budget plus
   /// two Redis round trips, so the store's answer (not a timeout) decides.
   std::chrono::milliseconds store_timeout{3000};
+  /// For jobstack-ctl: when this server started (unix us) and where its
+  /// broker can be inspected (host:port).
+  int64_t started_at = 0;
+  std::string inspect;
   /// Job traffic counters and histograms; null: not counted (tests).
   std::shared_ptr<job_metrics> metrics;
 };
@@ -119,6 +123,14 @@ struct broker_state {
   uint64_t ticks = 0;
   static inline const char* name = "broker";
 };
+
+/// jobstack-ctl's questions (actors/broker_inspect.cpp).
+caf::result<node_report>
+broker_inspect(broker_actor::stateful_pointer<broker_state> self,
+               const std::string& protocol);
+caf::result<std::vector<node_entry>>
+broker_nodes(broker_actor::stateful_pointer<broker_state> self,
+             const std::string& protocol);
 
 broker_actor::behavior_type
 broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,

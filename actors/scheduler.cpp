@@ -5,6 +5,7 @@
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/inspect_report.hpp"
 #include "core/job_log.hpp"
 #include "core/logging.hpp"
 #include "core/time.hpp"
@@ -56,6 +57,7 @@ void on_finished(self_ptr self, worker_actor w, job_outcome outcome) {
     st.started.erase(began);
   st.running.erase(outcome.job_id);
   st.idle.push_back(std::move(w));
+  ++(outcome.succeeded ? st.processed : st.failed);
   if (logs::enabled(spdlog::level::debug))
     logs::debug("scheduler",
                 outcome.succeeded ? "succeeded" : "failed: " + outcome.error,
@@ -63,6 +65,39 @@ void on_finished(self_ptr self, worker_actor w, job_outcome outcome) {
   st.unacked.push_back(std::move(outcome));
   flush_acks(self);
   pull_more(self);
+}
+
+// What jobstack-ctl shows of this node: the scheduler and its workers.
+std::vector<actor_report> inspect_scheduler(self_ptr self) {
+  auto& st = self->state;
+  scheduler_facts f;
+  f.worker_id = st.options.info.worker_id;
+  f.broker = st.options.broker_label;
+  f.joined = st.joined;
+  f.pulling = st.pulling;
+  f.stopping = st.stopping;
+  if (st.options.schedule) {
+    f.schedule = st.options.schedule->text();
+    f.next_tick = st.options.schedule->next_after(now_us());
+  }
+  f.window_open = st.window_open;
+  f.concurrency = st.options.info.concurrency;
+  f.idle = static_cast<uint32_t>(st.idle.size());
+  f.unacked = st.unacked.size();
+  f.processed = st.processed;
+  f.failed = st.failed;
+  auto now = std::chrono::steady_clock::now();
+  for (auto& [id, job] : st.running) {
+    auto began = st.started.find(id);
+    auto age = began == st.started.end() ? std::chrono::milliseconds{0}
+                                         : now - began->second;
+    f.running.push_back(
+        {job,
+         std::chrono::duration_cast<std::chrono::milliseconds>(age).count()});
+  }
+  auto mailbox = static_cast<int64_t>(self->mailbox().size());
+  return {{"scheduler", mailbox, scheduler_state_json(f)},
+          {"workers", -1, workers_state_json(f)}};
 }
 
 void dispatch(self_ptr self, delivery job) {
@@ -208,6 +243,10 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
     self->delayed_send(self, self->state.options.tick_interval,
                        tick_atom::value);
   return {
+      [=](inspect_atom) { return inspect_scheduler(self); },
+      [=](inspect_atom, const std::string& address) {
+        self->state.options.info.inspect = address; // told at the next join
+      },
       [=](status_atom) {
         auto& st = self->state;
         // An outstanding pull may still bring jobs: count it as busy.

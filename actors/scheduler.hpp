@@ -54,6 +54,8 @@ struct scheduler_state {
   std::unordered_map<std::string, std::chrono::steady_clock::time_point>
       started; ///< when each running job was handed to a worker
   std::vector<job_outcome> unacked;
+  uint64_t processed = 0; ///< attempts that succeeded
+  uint64_t failed = 0;    ///< attempts that failed
 
   /// Ids the node still holds: running or finished but not yet acked.
   std::vector<std::string> held_job_ids() const;

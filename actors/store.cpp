@@ -171,6 +171,13 @@ store(store_actor::stateful_pointer<store_state> self, store_options options) {
           });
         });
       },
+      [=](inflight_atom, const std::vector<std::string>& worker_ids) {
+        using lists = std::vector<std::vector<std::string>>;
+        return run_store<lists>(self, [=] {
+          return guarded<lists>("inflight",
+                                [&] { return db->inflight(worker_ids); });
+        });
+      },
       [=](known_atom) {
         return run_store<std::vector<std::string>>(self, [=] {
           return guarded<std::vector<std::string>>(

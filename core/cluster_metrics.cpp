@@ -63,15 +63,17 @@ std::vector<MetricFamily> cluster_families(const cluster_snapshot& snapshot) {
   out.push_back(std::move(up));
   if (snapshot.queues)
     add_queue_families(*snapshot.queues, snapshot.now, out);
+  if (!snapshot.workers)
+    return out;
   auto nodes = gauge_family("jobstack_worker_nodes_connected",
                             "Worker nodes joined to this broker");
   nodes.metric.push_back(
-      gauge(static_cast<double>(snapshot.workers.size()), {}));
+      gauge(static_cast<double>(snapshot.workers->size()), {}));
   out.push_back(std::move(nodes));
   auto in_flight = gauge_family("jobstack_worker_node_jobs_in_flight",
                                 "Jobs delivered to a worker node and not yet "
                                 "acked, by worker node");
-  for (auto& w : snapshot.workers)
+  for (auto& w : *snapshot.workers)
     in_flight.metric.push_back(
         gauge(static_cast<double>(w.running), {{"worker", w.id}}));
   out.push_back(std::move(in_flight));

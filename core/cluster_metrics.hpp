@@ -18,7 +18,9 @@ struct cluster_snapshot {
   /// Empty when Redis could not be read: the gauges are left out (rather
   /// than reported as 0) and jobstack_queue_stats_up says so.
   std::optional<std::vector<queue_stats>> queues;
-  std::vector<worker_view> workers;
+  /// Empty when the broker did not answer: the worker gauges are left out
+  /// rather than read as "no workers" (which would page someone).
+  std::optional<std::vector<worker_view>> workers;
   int64_t now = 0; ///< unix us
 };
 

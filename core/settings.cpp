@@ -8,6 +8,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/settings.hpp>
 
+#include "messages/inspect.hpp"
 #include "messages/register_types.hpp"
 
 namespace jobstack {
@@ -23,6 +24,9 @@ node_config::node_config(std::string program, std::string summary,
   // healthy peers) and still notice hung peers.
   set("middleman.heartbeat-interval", caf::timespan{std::chrono::seconds{1}});
   set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{3}});
+  // Nodes (and jobstack-ctl) of another message protocol refuse each other
+  // in CAF's handshake instead of misreading each other's messages.
+  set("middleman.app-identifiers", std::vector<std::string>{protocol_version});
   for (auto* s : settings_) {
     std::string key = s->key;
     auto dot = key.find('.');

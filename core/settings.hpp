@@ -94,6 +94,14 @@ inline const setting metrics_host{"worker.metrics_host", "CSC_METRICS_HOST",
 inline const setting metrics_port{
     "worker.metrics_port", "CSC_METRICS_PORT", "9464",
     "port of this worker node's /metrics and /healthz (0: none)"};
+inline const setting inspect_port{
+    "worker.inspect_port", "CSC_INSPECT_PORT", "0",
+    "CAF port of this worker node's inspector for jobstack-ctl (0: any free "
+    "port; jobstack-ctl nodes shows it)"};
+inline const setting inspect_host{
+    "worker.inspect_host", "CSC_INSPECT_HOST", "",
+    "host name others reach this worker node's inspector at (default: this "
+    "host's name)"};
 inline const setting schedule{
     "worker.schedule", "CSC_CRON_SCHEDULE", "",
     "cron cadence (6 fields with seconds, or 5); unset: continuous"};

@@ -12,6 +12,7 @@
 
 #include "messages/api.hpp"
 #include "messages/atoms.hpp"
+#include "messages/inspect.hpp"
 #include "messages/job.hpp"
 #include "messages/worker_node.hpp"
 
@@ -30,6 +31,9 @@ using broker_actor = caf::typed_actor<
     caf::replies_to<workers_atom>::with<std::vector<worker_view>>,
     // Replies "ok" when Redis answers, else an error.
     caf::replies_to<ready_atom>::with<bool>,
+    // -- jobstack-ctl (see inspect.hpp): this node, and every node it knows
+    caf::replies_to<inspect_atom, std::string>::with<node_report>,
+    caf::replies_to<nodes_atom, std::string>::with<std::vector<node_entry>>,
     // -- worker nodes
     // ---------------------------------------------------------- A worker node
     // joins (or re-joins after a reconnect).
@@ -55,6 +59,8 @@ using scheduler_actor = worker_node_actor::extend<
     caf::reacts_to<stop_atom>,                  // graceful stop: take no work
     caf::reacts_to<cron_atom>,                  // a tick of the cron cadence
     caf::replies_to<release_atom>::with<uint32_t>, // hand back what runs
+    caf::replies_to<inspect_atom>::with<std::vector<actor_report>>,
+    caf::reacts_to<inspect_atom, std::string>, // where ctl inspects this node
     caf::reacts_to<tick_atom>>;
 
 } // namespace jobstack

@@ -14,8 +14,9 @@ enum class errc : uint8_t {
   not_found,   ///< no such job
   unavailable, ///< Redis unreachable or the broker not ready; nothing written
   conflict,    ///< the job's state forbids the action
-  unknown_worker, ///< a worker that has not joined (or was dropped) asked
-  invalid,        ///< a request the receiver cannot accept
+  unknown_worker,    ///< a worker that has not joined (or was dropped) asked
+  invalid,           ///< a request the receiver cannot accept
+  protocol_mismatch, ///< the asker speaks another inter-node protocol
 };
 
 std::string to_string(errc x);

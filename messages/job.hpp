@@ -110,12 +110,14 @@ struct worker_info {
   /// Jobs the node still holds (running, or finished but not yet acked)
   /// when it re-joins; the broker takes back the rest of its in-flight list.
   std::vector<std::string> held_job_ids;
+  /// host:port of its inspector (jobstack-ctl inspect); empty if none.
+  std::string inspect;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
   return f(caf::meta::type_name("worker_info"), x.worker_id, x.node,
-           x.concurrency, x.queues, x.held_job_ids);
+           x.concurrency, x.queues, x.held_job_ids, x.inspect);
 }
 
 } // namespace jobstack

@@ -7,6 +7,7 @@
 #include "messages/api.hpp"
 #include "messages/broker.hpp"
 #include "messages/errors.hpp"
+#include "messages/inspect.hpp"
 #include "messages/job.hpp"
 #include "messages/store.hpp"
 #include "messages/worker_node.hpp"
@@ -27,6 +28,8 @@ std::string to_string(errc x) {
     return "unknown_worker";
   case errc::invalid:
     return "invalid";
+  case errc::protocol_mismatch:
+    return "protocol_mismatch";
   }
   return "unknown";
 }
@@ -52,6 +55,14 @@ void register_message_types(caf::actor_system_config& cfg) {
       .add_message_type<std::vector<job_outcome>>("std::vector<job_outcome>")
       .add_message_type<std::vector<job_record>>("std::vector<job_record>")
       .add_message_type<std::vector<std::string>>("std::vector<std::string>")
+      .add_message_type<std::vector<std::vector<std::string>>>(
+          "std::vector<std::vector<std::string>>")
+      .add_message_type<actor_report>("actor_report")
+      .add_message_type<std::vector<actor_report>>("std::vector<actor_report>")
+      .add_message_type<node_report>("node_report")
+      .add_message_type<node_entry>("node_entry")
+      .add_message_type<std::vector<node_entry>>("std::vector<node_entry>")
+      .add_message_type<inspect_actor>("inspect_actor")
       .add_message_type<worker_info>("worker_info")
       .add_message_type<worker_node_actor>("worker_node_actor")
       .add_message_type<worker_view>("worker_view");

@@ -40,6 +40,9 @@ using store_actor = caf::typed_actor<
     // worker id, ids it hands back unfinished; replies jobs returned.
     caf::replies_to<release_atom, std::string,
                     std::vector<std::string>>::with<uint32_t>,
+    // The in-flight job ids of each worker, in order (for inspection).
+    caf::replies_to<inflight_atom, std::vector<std::string>>::with<
+        std::vector<std::vector<std::string>>>,
     // Records a worker as known, so a restarted server can recover it.
     caf::replies_to<join_atom, std::string>::with<bool>,
     caf::replies_to<known_atom>::with<std::vector<std::string>>,

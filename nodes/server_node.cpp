@@ -21,6 +21,7 @@
 #include "core/process.hpp"
 #include "core/process_metrics.hpp"
 #include "core/settings.hpp"
+#include "core/time.hpp"
 #include "http/documents.hpp"
 #include "http/server.hpp"
 #include "nodes/node_main.hpp"
@@ -95,6 +96,7 @@ int serve(node_config& cfg, const server_settings& s) {
   auto chores = spawn_store(sys, s.store, *registry, "housekeeping");
   auto broker_opts = s.broker;
   broker_opts.metrics = std::make_shared<job_metrics>(*registry);
+  broker_opts.started_at = now_us();
   auto hub = sys.spawn(broker, db, chores, broker_opts);
   auto published = caf::io::publish(hub, s.broker_port, nullptr, true);
   auto stop_actors = [&] {

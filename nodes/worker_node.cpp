@@ -14,6 +14,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/io/publish.hpp>
 #include <caf/io/remote_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
@@ -23,6 +24,7 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/inspector.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/worker.hpp"
 #include "core/cron.hpp"
@@ -31,6 +33,7 @@
 #include "core/process.hpp"
 #include "core/process_metrics.hpp"
 #include "core/settings.hpp"
+#include "core/time.hpp"
 #include "http/ops_server.hpp"
 #include "nodes/node_main.hpp"
 
@@ -48,20 +51,27 @@ struct worker_settings {
   std::optional<cron_schedule> schedule;
   std::string metrics_host;
   uint16_t metrics_port = 9464; ///< 0: no /metrics, /healthz
+  uint16_t inspect_port = 0;    ///< 0: any free port
+  std::string inspect_host;     ///< advertised to jobstack-ctl nodes
   std::string log_level;
 };
 
 std::vector<const setting*> worker_setting_list() {
   using namespace settings;
-  return {&broker_host, &broker_port,        &concurrency,    &queues,
-          &worker_id,   &drain_timeout,      &schedule,       &log_level,
-          &log_file,    &log_file_max_bytes, &log_file_count, &log_tcp};
+  return {&broker_host,  &broker_port,        &concurrency,    &queues,
+          &worker_id,    &drain_timeout,      &schedule,       &metrics_host,
+          &metrics_port, &inspect_host,       &inspect_port,   &log_level,
+          &log_file,     &log_file_max_bytes, &log_file_count, &log_tcp};
+}
+
+std::string host_name() {
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  return host;
 }
 
 std::string default_worker_id() {
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
-  return std::string{host} + "-" + std::to_string(getpid());
+  return host_name() + "-" + std::to_string(getpid());
 }
 
 worker_settings read_worker_settings(const settings_reader& in) {
@@ -94,6 +104,11 @@ worker_settings read_worker_settings(const settings_reader& in) {
   out.metrics_host = in.text(settings::metrics_host);
   out.metrics_port
       = static_cast<uint16_t>(in.integer(settings::metrics_port, 0, 65535));
+  out.inspect_port
+      = static_cast<uint16_t>(in.integer(settings::inspect_port, 0, 65535));
+  out.inspect_host = in.text(settings::inspect_host);
+  if (out.inspect_host.empty())
+    out.inspect_host = host_name();
   out.log_level = in.text(settings::log_level);
   return out;
 }
@@ -229,6 +244,34 @@ serve_ops(const worker_settings& s,
   return ops;
 }
 
+struct published_inspector {
+  std::optional<inspect_actor> handle;
+  std::string address; ///< host:port, empty if not published
+};
+
+// The inspector for jobstack-ctl on CSC_INSPECT_PORT. A port that cannot be
+// bound is logged; the node runs without inspection then.
+published_inspector publish_inspector(caf::actor_system& sys,
+                                      const scheduler_actor& sched,
+                                      const worker_settings& s) {
+  published_inspector out;
+  out.handle = sys.spawn(inspector, sched, s.worker_id, now_us());
+  auto port = caf::io::publish(*out.handle, s.inspect_port, nullptr, true);
+  if (!port) {
+    logs::error("node",
+                fmt::format("cannot publish the inspector on port {} ({}); "
+                            "running without it (set CSC_INSPECT_PORT to a "
+                            "free port)",
+                            s.inspect_port, sys.render(port.error())));
+    caf::anon_send_exit(*out.handle, caf::exit_reason::user_shutdown);
+    out.handle.reset();
+    return out;
+  }
+  out.address = s.inspect_host + ":" + std::to_string(*port);
+  logs::info("node", "inspector on " + out.address);
+  return out;
+}
+
 int work(node_config& cfg, const worker_settings& s,
          handler_registry handlers) {
   caf::actor_system sys{cfg};
@@ -248,10 +291,13 @@ int work(node_config& cfg, const worker_settings& s,
   add_attempt_metrics(*metrics, opts);
   auto sched = sys.spawn(scheduler, opts, pool);
   auto ops = serve_ops(s, metrics);
+  caf::scoped_actor self{sys};
+  auto inspect = publish_inspector(sys, sched, s);
   logs::info("node",
              fmt::format("worker node {} starting: concurrency {}, queues {}",
                          s.worker_id, s.concurrency, fmt::join(s.queues, ",")));
-  caf::scoped_actor self{sys};
+  if (!inspect.address.empty()) // before the first join: same sender
+    self->send(sched, inspect_atom::value, inspect.address);
   for (bool stopping = false; !stopping;) {
     auto broker = connect_broker(sys, s);
     if (!broker)
@@ -268,6 +314,8 @@ int work(node_config& cfg, const worker_settings& s,
   self->send_exit(sched, caf::exit_reason::user_shutdown);
   for (auto& w : pool)
     self->send_exit(w, caf::exit_reason::user_shutdown);
+  if (inspect.handle)
+    self->send_exit(*inspect.handle, caf::exit_reason::user_shutdown);
   return 0;
 }
 

@@ -336,6 +336,19 @@ void job_store::fill_oldest_ready_at(std::vector<queue_stats>& stats,
   }
 }
 
+std::vector<std::vector<std::string>>
+job_store::inflight(const std::vector<std::string>& worker_ids) {
+  std::vector<std::vector<std::string>> out;
+  if (worker_ids.empty())
+    return out;
+  std::vector<redis_args> commands;
+  for (auto& id : worker_ids)
+    commands.push_back({"LRANGE", keys::inflight(id), "0", "-1"});
+  for (auto& reply : redis_.pipeline(commands))
+    out.push_back(to_strings(reply));
+  return out;
+}
+
 bool job_store::ping() {
   auto reply = redis_.command({"PING"});
   return reply && reply->type == REDIS_REPLY_STATUS;

@@ -117,6 +117,10 @@ public:
   // -- housekeeping
   // ---------------------------------------------------------------
 
+  /// The ids on each worker's in-flight list (running or awaiting an ack).
+  std::vector<std::vector<std::string>>
+  inflight(const std::vector<std::string>& worker_ids);
+
   /// Moves up to `limit` due scheduled jobs onto their ready stacks.
   uint32_t promote_due(int64_t now, uint32_t limit);
 

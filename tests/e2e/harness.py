@@ -378,7 +378,8 @@ class Worker(Process):
         env = clean_env()
         env.update(CSC_BROKER_HOST="127.0.0.1", CSC_BROKER_PORT=str(server.broker_port),
                    CSC_WORKER_CONCURRENCY=str(concurrency), CSC_QUEUES=queues, CSC_WORKER_ID=worker_id,
-                   CSC_METRICS_PORT=str(free_port()), CSC_LOG_LEVEL="info")
+                   CSC_METRICS_PORT=str(free_port()), CSC_INSPECT_HOST="127.0.0.1",
+                   CSC_LOG_LEVEL="info")
         env.update(extra_env or {})
         super().__init__(f"worker-{worker_id}", [str(BIN_DIR / "jobstack-worker")], env, workdir)
         self._log_offset = 0

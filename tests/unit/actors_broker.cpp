@@ -88,6 +88,9 @@ fake_store(store_actor::stateful_pointer<fake_store_state> self,
         return true;
       },
       [=](known_atom) { return self->state.known; },
+      [](inflight_atom, const std::vector<std::string>& ids) {
+        return std::vector<std::vector<std::string>>(ids.size());
+      },
       [](promote_atom) { return uint32_t{0}; },
       [](completion& done) { done.run(); },
   };

@@ -136,7 +136,7 @@ CAF_TEST(cluster gauges come from the snapshot) {
   worker_view w;
   w.id = "w1";
   w.running = 4;
-  snap.workers = {w, worker_view{}};
+  snap.workers = std::vector<worker_view>{w, worker_view{}};
   auto t
       = "\n" + prometheus::TextSerializer{}.Serialize(cluster_families(snap));
   CAF_CHECK_EQUAL(sample(t, "jobstack_queue_stats_up"), 1);
@@ -153,6 +153,9 @@ CAF_TEST(cluster gauges come from the snapshot) {
   t = "\n" + prometheus::TextSerializer{}.Serialize(cluster_families(snap));
   CAF_CHECK_EQUAL(sample(t, "jobstack_queue_stats_up"), 0);
   CAF_CHECK_EQUAL(t.find("jobstack_queue_jobs{"), std::string::npos);
+  snap.workers.reset(); // broker silent: no "0 workers connected"
+  t = "\n" + prometheus::TextSerializer{}.Serialize(cluster_families(snap));
+  CAF_CHECK_EQUAL(sample(t, "jobstack_worker_nodes_connected"), -1);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -76,6 +76,8 @@ fake_broker(broker_actor::stateful_pointer<fake_broker_state> self, spawn_tag) {
           return unavailable();
         return true;
       },
+      [](inspect_atom, const std::string&) { return node_report{}; },
+      [](nodes_atom, const std::string&) { return std::vector<node_entry>{}; },
       [=](join_atom, const worker_info& info, const worker_node_actor&) {
         self->state.joins.push_back(info);
         return true;
