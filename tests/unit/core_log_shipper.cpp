@@ -92,13 +92,21 @@ CAF_TEST(a vanished aggregator never blocks logging and drops are counted) {
   CAF_REQUIRE(aggregator.collect(1, 5s));
   aggregator.close();
   uint64_t refused = 0;
-  auto took = time_of([&] {
-    for (int i = 0; i < 20000; ++i)
-      if (!shipper->push(json_line("while away " + std::to_string(i))))
-        ++refused;
-  });
-  CAF_MESSAGE("20000 calls took " << took.count() << " ms");
-  CAF_CHECK_LESS(took.count(), 2000);
+  // "Never blocks" as the slowest single call: a call that waited on the
+  // network would take a connect or send timeout (1 s, 2 s); a queue push
+  // takes microseconds even under sanitizers on a busy machine.
+  std::chrono::milliseconds slowest{0};
+  for (int i = 0; i < 20000; ++i) {
+    bool pushed = true;
+    auto took = time_of([&] {
+      pushed = shipper->push(json_line("while away " + std::to_string(i)));
+    });
+    slowest = std::max(slowest, took);
+    if (!pushed)
+      ++refused;
+  }
+  CAF_MESSAGE("slowest of 20000 calls: " << slowest.count() << " ms");
+  CAF_CHECK_LESS(slowest.count(), 500);
   CAF_CHECK_GREATER(refused, 0u);
   CAF_CHECK_EQUAL(shipper->dropped(), refused);
   // The aggregator comes back on the same port: the shipper reconnects
@@ -148,7 +156,9 @@ CAF_TEST(stop is bounded when the aggregator stops reading) {
   for (int i = 0; i < 5000; ++i)
     shipper->push(json_line(big));
   auto took = time_of([&] { shipper->stop(300ms); });
-  CAF_CHECK_LESS(took.count(), 1000);
+  // Bounded: far below the 2 s a blocked send would wait (busy machines
+  // and sanitizers add time, not seconds).
+  CAF_CHECK_LESS(took.count(), 1800);
   CAF_CHECK_GREATER(shipper->dropped(), 0u);
 }
 
