@@ -20,6 +20,7 @@ struct ctl_args {
   uint16_t port = 0;
   bool json = false;
   std::chrono::milliseconds timeout{5000};
+  bool tls = false; ///< from CSC_NODE_TLS_*, not the command line
 };
 
 /// Parses `jobstack-ctl COMMAND HOST:PORT [--json] [--timeout=SECONDS]`;

@@ -47,6 +47,36 @@ inline const setting http_max_url{"http.max_url_bytes",
 inline const setting http_read_timeout{
     "http.read_timeout_ms", "CSC_HTTP_READ_TIMEOUT_MS", "10000",
     "a connection that sends no whole request in this time is closed"};
+inline const setting http_request_timeout{
+    "http.request_timeout_ms", "CSC_HTTP_REQUEST_TIMEOUT_MS", "10000",
+    "a request not answered in this time gets its connection closed (the "
+    "API answers 503 well before)"};
+inline const setting http_max_connections{
+    "http.max_connections", "CSC_HTTP_MAX_CONNECTIONS", "1024",
+    "HTTP connections open at once; more wait to be accepted"};
+inline const setting http_tls_cert{
+    "http.tls_certificate", "CSC_HTTP_TLS_CERT", "",
+    "PEM certificate chain: with http.tls_key, the API is served over HTTPS"};
+inline const setting http_tls_key{"http.tls_key", "CSC_HTTP_TLS_KEY", "",
+                                  "PEM private key of http.tls_certificate",
+                                  true};
+inline const setting http_tls_min_version{
+    "http.tls_min_version", "CSC_HTTP_TLS_MIN_VERSION", "1.2",
+    "oldest TLS version accepted: 1.2 or 1.3"};
+inline const setting node_tls_cert{
+    "node.tls_certificate", "CSC_NODE_TLS_CERT", "",
+    "PEM certificate of this node: with node.tls_key and node.tls_ca, CAF "
+    "links between nodes use TLS and both sides must present a certificate "
+    "signed by node.tls_ca"};
+inline const setting node_tls_key{"node.tls_key", "CSC_NODE_TLS_KEY", "",
+                                  "PEM private key of node.tls_certificate",
+                                  true};
+inline const setting node_tls_ca{
+    "node.tls_ca", "CSC_NODE_TLS_CA", "",
+    "PEM file of the CA(s) whose certificates other nodes must present"};
+inline const setting node_tls_passphrase{
+    "node.tls_passphrase", "CSC_NODE_TLS_PASSPHRASE", "",
+    "passphrase of node.tls_key, if it is encrypted", true};
 inline const setting swagger_path{"swagger.path", "SWAGGER_PATH", ".",
                                   "directory of the OpenAPI document"};
 inline const setting swagger_filename{"swagger.filename", "SWAGGER_FILENAME",
@@ -67,6 +97,9 @@ inline const setting redis_host{"redis.hostname", "REDIS_HOSTNAME", "127.0.0.1",
                                 "Redis host"};
 inline const setting redis_port{"redis.port", "REDIS_PORT", "6379",
                                 "Redis port"};
+inline const setting redis_username{
+    "redis.username", "REDIS_USERNAME", "",
+    "Redis ACL user name (AUTH user password); empty: the default user"};
 inline const setting redis_password{"redis.password", "REDIS_PASSWORD", "",
                                     "Redis password (AUTH); never logged",
                                     true};

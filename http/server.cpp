@@ -10,6 +10,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <restinio/all.hpp>
+#include <restinio/tls.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/time.hpp"
@@ -125,13 +126,46 @@ static routed shutting_down() {
   return r;
 }
 
+// RESTinio's traits with a cap on open connections, plain and TLS.
+struct plain_traits : restinio::default_traits_t {
+  static constexpr bool use_connection_count_limiter = true;
+};
+struct tls_traits : restinio::default_tls_traits_t {
+  static constexpr bool use_connection_count_limiter = true;
+};
+
+// Only TLS 1.2 and newer; 1.3 only if asked.
+asio::ssl::context make_tls_context(const http_options& o) {
+  asio::ssl::context ctx{asio::ssl::context::tls_server};
+  auto options = asio::ssl::context::default_workarounds
+                 | asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3
+                 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1
+                 | asio::ssl::context::single_dh_use;
+  if (o.tls_min_version == "1.3")
+    options |= asio::ssl::context::no_tlsv1_2;
+  ctx.set_options(options);
+  try {
+    ctx.use_certificate_chain_file(o.tls_certificate);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot load TLS certificate " + o.tls_certificate
+                             + ": " + e.what());
+  }
+  try {
+    ctx.use_private_key_file(o.tls_key, asio::ssl::context::pem);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot load TLS key " + o.tls_key + ": "
+                             + e.what());
+  }
+  return ctx;
+}
+
 struct http_server::impl {
   http_options options;
   route_options routes;
   ingress_actor ingress;
   std::shared_ptr<prometheus::Registry> registry;
   std::unique_ptr<request_metrics> metrics;
-  restinio::running_server_handle_t<restinio::default_traits_t> server;
+  std::function<void()> stop_server; ///< stops and joins RESTinio, once
   std::atomic<int> in_flight{0};
   std::atomic<bool> draining{false};
 
@@ -178,27 +212,54 @@ http_server::~http_server() {
   stop();
 }
 
+namespace {
+
+template <class Traits, class Impl>
+restinio::server_settings_t<Traits> server_settings(const http_options& o,
+                                                    Impl* self) {
+  auto hard = o.hard_limit_factor;
+  return restinio::server_settings_t<Traits>{}
+      .address(o.host)
+      .port(o.port)
+      .handle_request_timeout(o.request_timeout)
+      .read_next_http_message_timelimit(o.read_timeout)
+      .write_http_response_timelimit(std::chrono::seconds{5})
+      .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
+                                    .max_url_size(o.max_url_bytes * hard)
+                                    .max_field_count(o.max_headers * hard)
+                                    .max_field_name_size(8 * 1024)
+                                    .max_field_value_size(64 * 1024)
+                                    .max_body_size(o.max_body_bytes * hard))
+      .max_parallel_connections(o.max_connections)
+      .request_handler([self](auto req) { return self->handle(req); });
+}
+
+template <class Traits>
+std::function<void()> run(restinio::server_settings_t<Traits> settings,
+                          size_t threads) {
+  auto server = restinio::run_async(restinio::own_io_context(),
+                                    std::move(settings), threads);
+  // std::function needs a copyable target: share the unique handle.
+  auto shared = std::shared_ptr<typename decltype(server)::element_type>{
+      server.release()};
+  return [shared] {
+    shared->stop();
+    shared->wait();
+  };
+}
+
+} // namespace
+
 void http_server::start() {
   auto& o = impl_->options;
-  auto hard = o.hard_limit_factor;
   auto* self = impl_.get();
-  auto settings
-      = restinio::server_settings_t<restinio::default_traits_t>{}
-            .address(o.host)
-            .port(o.port)
-            .handle_request_timeout(o.request_timeout)
-            .read_next_http_message_timelimit(o.read_timeout)
-            .write_http_response_timelimit(std::chrono::seconds{5})
-            .incoming_http_msg_limits(
-                restinio::incoming_http_msg_limits_t{}
-                    .max_url_size(o.max_url_bytes * hard)
-                    .max_field_count(o.max_headers * hard)
-                    .max_field_name_size(8 * 1024)
-                    .max_field_value_size(64 * 1024)
-                    .max_body_size(o.max_body_bytes * hard))
-            .request_handler([self](auto req) { return self->handle(req); });
-  impl_->server = restinio::run_async(restinio::own_io_context(),
-                                      std::move(settings), o.threads);
+  if (o.tls_certificate.empty()) {
+    impl_->stop_server = run(server_settings<plain_traits>(o, self), o.threads);
+  } else {
+    auto settings = server_settings<tls_traits>(o, self);
+    settings.tls_context(make_tls_context(o));
+    impl_->stop_server = run(std::move(settings), o.threads);
+  }
 }
 
 int http_server::drain(std::chrono::milliseconds timeout) {
@@ -210,10 +271,10 @@ int http_server::drain(std::chrono::milliseconds timeout) {
 }
 
 void http_server::stop() {
-  if (impl_ && impl_->server) {
-    impl_->server->stop();
-    impl_->server->wait();
-    impl_->server.reset();
+  if (impl_ && impl_->stop_server) {
+    auto stop_server = std::move(impl_->stop_server);
+    impl_->stop_server = nullptr;
+    stop_server();
   }
 }
 

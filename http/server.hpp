@@ -35,6 +35,12 @@ struct http_options {
   /// 503 well before).
   std::chrono::milliseconds request_timeout{10000};
   size_t threads = 2;
+  /// Connections open at once; more wait in the listen backlog.
+  size_t max_connections = 1024;
+  /// HTTPS when both are set (PEM files: certificate chain, private key).
+  std::string tls_certificate;
+  std::string tls_key;
+  std::string tls_min_version = "1.2"; ///< "1.2" or "1.3"
 };
 
 class http_server {

@@ -18,6 +18,7 @@
 #include <caf/sec.hpp>
 
 #include "core/ctl_render.hpp"
+#include "core/node_tls.hpp"
 #include "core/settings.hpp"
 #include "core/time.hpp"
 #include "messages/errors.hpp"
@@ -78,7 +79,8 @@ std::string describe(const caf::actor_system& sys, const caf::error& err) {
 inspect_actor connect(caf::actor_system& sys, const ctl_args& args) {
   auto target = args.host + ":" + std::to_string(args.port);
   auto pending = std::async(std::launch::async, [&sys, args] {
-    return sys.middleman().remote_actor<inspect_actor>(args.host, args.port);
+    return connect_node_actor<inspect_actor>(sys, args.host, args.port,
+                                             args.tls);
   });
   if (pending.wait_for(args.timeout) != std::future_status::ready)
     fail_now(timed_out, "no CAF handshake from " + target + " within "
@@ -127,6 +129,15 @@ int run_ctl(int argc, char** argv) {
     return usage;
   }
   node_config cfg{"jobstack-ctl", "jobstack-ctl: inspects live nodes.", {}};
+  // The cluster's node TLS files, from the same CSC_NODE_TLS_* variables.
+  try {
+    auto tls = read_node_tls(settings_reader{cfg});
+    enable_node_tls(cfg, tls);
+    args->tls = tls.enabled();
+  } catch (const settings_error& e) {
+    std::fprintf(stderr, "jobstack-ctl: %s\n", e.what());
+    return usage;
+  }
   caf::actor_system sys{cfg};
   auto node = connect(sys, *args);
   auto target = args->host + ":" + std::to_string(args->port);

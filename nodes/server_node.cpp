@@ -6,6 +6,7 @@
 #include "nodes/server_node.hpp"
 
 #include <cstdio>
+#include <fstream>
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -18,6 +19,7 @@
 #include "actors/ingress.hpp"
 #include "actors/store.hpp"
 #include "core/logging.hpp"
+#include "core/node_tls.hpp"
 #include "core/process.hpp"
 #include "core/process_metrics.hpp"
 #include "core/settings.hpp"
@@ -38,19 +40,60 @@ struct server_settings {
   uint16_t broker_port = 4242;
   store_options store;
   broker_options broker;
+  node_tls_options node_tls;
   std::string log_level;
 };
 
 std::vector<const setting*> server_setting_list() {
   using namespace settings;
-  return {&http_host,        &http_port,          &http_max_body,
-          &http_max_headers, &http_max_url,       &http_read_timeout,
-          &broker_port,      &worker_grace,       &redis_host,
-          &redis_port,       &redis_password,     &retention,
-          &backoff_base,     &backoff_cap,        &swagger_path,
-          &swagger_filename, &swagger_ui_dir,     &log_level,
-          &log_file,         &log_file_max_bytes, &log_file_count,
+  return {&http_host,
+          &http_port,
+          &http_max_body,
+          &http_max_headers,
+          &http_max_url,
+          &http_read_timeout,
+          &http_request_timeout,
+          &http_max_connections,
+          &http_tls_cert,
+          &http_tls_key,
+          &http_tls_min_version,
+          &node_tls_cert,
+          &node_tls_key,
+          &node_tls_ca,
+          &node_tls_passphrase,
+          &broker_port,
+          &worker_grace,
+          &redis_host,
+          &redis_port,
+          &redis_username,
+          &redis_password,
+          &retention,
+          &backoff_base,
+          &backoff_cap,
+          &swagger_path,
+          &swagger_filename,
+          &swagger_ui_dir,
+          &log_level,
+          &log_file,
+          &log_file_max_bytes,
+          &log_file_count,
           &log_tcp};
+}
+
+// HTTPS: certificate and key together, readable, a known minimum version.
+void read_http_tls(const settings_reader& in, http_options& http) {
+  http.tls_certificate = in.text(settings::http_tls_cert);
+  http.tls_key = in.text(settings::http_tls_key);
+  http.tls_min_version = in.text(settings::http_tls_min_version);
+  if (http.tls_certificate.empty() != http.tls_key.empty())
+    throw settings_error(
+        "HTTPS needs both CSC_HTTP_TLS_CERT and CSC_HTTP_TLS_KEY, or neither");
+  for (auto* path : {&http.tls_certificate, &http.tls_key})
+    if (!path->empty() && !std::ifstream{*path})
+      throw settings_error("cannot read the TLS file '" + *path + "'");
+  if (http.tls_min_version != "1.2" && http.tls_min_version != "1.3")
+    throw settings_error("http.tls_min_version (CSC_HTTP_TLS_MIN_VERSION) '"
+                         + http.tls_min_version + "': must be 1.2 or 1.3");
 }
 
 server_settings read_server_settings(const settings_reader& in) {
@@ -65,6 +108,12 @@ server_settings read_server_settings(const settings_reader& in) {
       in.integer(settings::http_max_url, 64, 1024 * 1024));
   out.http.read_timeout = std::chrono::milliseconds{
       in.integer(settings::http_read_timeout, 100, 3600 * 1000)};
+  out.http.request_timeout = std::chrono::milliseconds{
+      in.integer(settings::http_request_timeout, 1000, 3600 * 1000)};
+  out.http.max_connections = static_cast<size_t>(
+      in.integer(settings::http_max_connections, 1, 1000000));
+  read_http_tls(in, out.http);
+  out.node_tls = read_node_tls(in);
   out.openapi_file = in.text(settings::swagger_path) + "/"
                      + in.text(settings::swagger_filename);
   out.swagger_ui_dir = in.text(settings::swagger_ui_dir);
@@ -73,6 +122,7 @@ server_settings read_server_settings(const settings_reader& in) {
       in.integer(settings::worker_grace, 0, 24 * 3600 * 1000)};
   out.store.redis.host = in.text(settings::redis_host);
   out.store.redis.port = in.port(settings::redis_port);
+  out.store.redis.username = in.text(settings::redis_username);
   out.store.redis.password = in.text(settings::redis_password);
   out.store.retention_s = in.integer(settings::retention, 1, 10 * 365 * 86400);
   out.store.backoff.base_ms = in.integer(settings::backoff_base, 1, 3600000);
@@ -90,6 +140,7 @@ store_actor spawn_store(caf::actor_system& sys, store_options options,
 }
 
 int serve(node_config& cfg, const server_settings& s) {
+  enable_node_tls(cfg, s.node_tls);
   caf::actor_system sys{cfg};
   auto registry = std::make_shared<prometheus::Registry>();
   auto db = spawn_store(sys, s.store, *registry, "api");
@@ -98,7 +149,7 @@ int serve(node_config& cfg, const server_settings& s) {
   broker_opts.metrics = std::make_shared<job_metrics>(*registry);
   broker_opts.started_at = now_us();
   auto hub = sys.spawn(broker, db, chores, broker_opts);
-  auto published = caf::io::publish(hub, s.broker_port, nullptr, true);
+  auto published = publish_node_actor(hub, s.broker_port, s.node_tls.enabled());
   auto stop_actors = [&] {
     caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(db, caf::exit_reason::user_shutdown);
@@ -133,8 +184,10 @@ int serve(node_config& cfg, const server_settings& s) {
     return 1;
   }
   logs::info("node",
-             fmt::format("listening on http://{}:{}, broker on CAF port {}",
-                         s.http.host, s.http.port, *published));
+             fmt::format("listening on {}://{}:{}, broker on CAF port {}{}",
+                         s.http.tls_certificate.empty() ? "http" : "https",
+                         s.http.host, s.http.port, *published,
+                         s.node_tls.enabled() ? " (TLS)" : ""));
   while (!wait_for_stop_signal(std::chrono::milliseconds{500})) {
     // nop: all work happens on CAF's and RESTinio's threads
   }

@@ -30,6 +30,7 @@
 #include "core/cron.hpp"
 #include "core/job_spec.hpp"
 #include "core/logging.hpp"
+#include "core/node_tls.hpp"
 #include "core/process.hpp"
 #include "core/process_metrics.hpp"
 #include "core/settings.hpp"
@@ -53,15 +54,19 @@ struct worker_settings {
   uint16_t metrics_port = 9464; ///< 0: no /metrics, /healthz
   uint16_t inspect_port = 0;    ///< 0: any free port
   std::string inspect_host;     ///< advertised to jobstack-ctl nodes
+  node_tls_options node_tls;
   std::string log_level;
 };
 
 std::vector<const setting*> worker_setting_list() {
   using namespace settings;
-  return {&broker_host,  &broker_port,        &concurrency,    &queues,
-          &worker_id,    &drain_timeout,      &schedule,       &metrics_host,
-          &metrics_port, &inspect_host,       &inspect_port,   &log_level,
-          &log_file,     &log_file_max_bytes, &log_file_count, &log_tcp};
+  return {&broker_host,    &broker_port,  &concurrency,
+          &queues,         &worker_id,    &drain_timeout,
+          &schedule,       &metrics_host, &metrics_port,
+          &inspect_host,   &inspect_port, &node_tls_cert,
+          &node_tls_key,   &node_tls_ca,  &node_tls_passphrase,
+          &log_level,      &log_file,     &log_file_max_bytes,
+          &log_file_count, &log_tcp};
 }
 
 std::string host_name() {
@@ -109,6 +114,7 @@ worker_settings read_worker_settings(const settings_reader& in) {
   out.inspect_host = in.text(settings::inspect_host);
   if (out.inspect_host.empty())
     out.inspect_host = host_name();
+  out.node_tls = read_node_tls(in);
   out.log_level = in.text(settings::log_level);
   return out;
 }
@@ -119,8 +125,8 @@ std::optional<broker_actor> connect_broker(caf::actor_system& sys,
                                            const worker_settings& s) {
   bool warned = false;
   for (;;) {
-    auto b = caf::io::remote_actor<broker_actor>(sys, s.broker_host,
-                                                 s.broker_port);
+    auto b = connect_node_actor<broker_actor>(sys, s.broker_host, s.broker_port,
+                                              s.node_tls.enabled());
     if (b)
       return *b;
     if (!warned) {
@@ -256,7 +262,8 @@ published_inspector publish_inspector(caf::actor_system& sys,
                                       const worker_settings& s) {
   published_inspector out;
   out.handle = sys.spawn(inspector, sched, s.worker_id, now_us());
-  auto port = caf::io::publish(*out.handle, s.inspect_port, nullptr, true);
+  auto port
+      = publish_node_actor(*out.handle, s.inspect_port, s.node_tls.enabled());
   if (!port) {
     logs::error("node",
                 fmt::format("cannot publish the inspector on port {} ({}); "
@@ -274,6 +281,7 @@ published_inspector publish_inspector(caf::actor_system& sys,
 
 int work(node_config& cfg, const worker_settings& s,
          handler_registry handlers) {
+  enable_node_tls(cfg, s.node_tls);
   caf::actor_system sys{cfg};
   auto registry = std::make_shared<const handler_registry>(std::move(handlers));
   auto cancel = std::make_shared<std::atomic<bool>>(false);

@@ -78,7 +78,9 @@ void redis_client::connect() {
     fail("set timeout");
   redisEnableKeepAlive(ctx_);
   if (!options_.password.empty()) {
-    auto reply = command({"AUTH", options_.password});
+    auto reply = options_.username.empty()
+                     ? command({"AUTH", options_.password})
+                     : command({"AUTH", options_.username, options_.password});
     if (reply->type == REDIS_REPLY_ERROR) {
       // Do not echo the reply: keep the message free of secrets.
       disconnect();

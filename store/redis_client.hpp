@@ -37,6 +37,7 @@ public:
 struct redis_options {
   std::string host = "127.0.0.1";
   uint16_t port = 6379;
+  std::string username; ///< ACL user for AUTH; empty: the default user
   std::string password; ///< sent with AUTH when not empty; never logged
   // Short on purpose: a write answered 503 must not have happened, and the
   // API answers within 2 s (queue budget + at most 2 round trips).

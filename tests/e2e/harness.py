@@ -98,10 +98,11 @@ def tail(path, lines=40):
 # -- HTTP ----------------------------------------------------------------------
 
 class Client:
-    """A keep-alive HTTP/1.1 client for 127.0.0.1:port (one per thread)."""
+    """A keep-alive HTTP/1.1 client for 127.0.0.1:port (one per thread);
+    HTTPS when given an ssl.SSLContext as `tls`."""
 
-    def __init__(self, port, timeout=10):
-        self.port, self.timeout, self.conn = port, timeout, None
+    def __init__(self, port, timeout=10, tls=None):
+        self.port, self.timeout, self.conn, self.tls = port, timeout, None, tls
 
     def close(self):
         if self.conn:
@@ -120,7 +121,11 @@ class Client:
         for attempt in (1, 2):
             reused = self.conn is not None
             if not reused:
-                self.conn = http_client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+                if self.tls is not None:
+                    self.conn = http_client.HTTPSConnection("127.0.0.1", self.port, timeout=self.timeout,
+                                                            context=self.tls)
+                else:
+                    self.conn = http_client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
             try:
                 self.conn.request(method, path, body=body, headers=headers)
                 resp = self.conn.getresponse()
@@ -148,9 +153,9 @@ class Client:
         return resp.status, resp.headers, parsed
 
 
-def http(port, method, path, body=None, headers=None):
+def http(port, method, path, body=None, headers=None, tls=None):
     """One request on a fresh connection: (status, headers, json-or-text)."""
-    client = Client(port)
+    client = Client(port, tls=tls)
     try:
         return client.request(method, path, body, headers)
     finally:
@@ -246,14 +251,16 @@ class TempRedis(Process):
     """redis-server on a free port with AOF (appendfsync everysec) in <dir>/redis;
     with `password`, clients must AUTH (requirepass)."""
 
-    def __init__(self, workdir, password=None):
+    def __init__(self, workdir, password=None, user=None):
         self.port = free_port()
-        self.password = password
+        self.password, self.user = password, user
         data = Path(workdir) / "redis"
         data.mkdir(parents=True, exist_ok=True)
         argv = [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(data),
                 "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no"]
-        if password:
+        if user:  # an ACL user with every right; the default user off
+            argv += ["--user", user, "on", f">{password}", "~*", "&*", "+@all", "--user", "default", "off"]
+        elif password:
             argv += ["--requirepass", password]
         super().__init__("redis", argv, dict(os.environ), workdir)
 
@@ -261,8 +268,8 @@ class TempRedis(Process):
         try:
             with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
                 if self.password:
-                    pw = self.password.encode()
-                    s.sendall(b"*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n" % (len(pw), pw))
+                    args = [b"AUTH"] + ([self.user.encode()] if self.user else []) + [self.password.encode()]
+                    s.sendall(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
                     if not s.recv(64).startswith(b"+OK"):
                         return False
                 s.sendall(b"*1\r\n$4\r\nPING\r\n")
@@ -292,15 +299,16 @@ class TempRedis(Process):
 class Server(Process):
     """jobstack-server on free HTTP and broker ports."""
 
-    def __init__(self, workdir, redis, grace_ms=2000, name="server", extra_env=None):
+    def __init__(self, workdir, redis, grace_ms=2000, name="server", extra_env=None, tls=None):
         self.http_port, self.broker_port = free_port(), free_port()
+        self.tls = tls  # an ssl.SSLContext when the server speaks HTTPS
         env = clean_env()
         env.update(CSC_HTTP_HOST="127.0.0.1", CSC_HTTP_PORT=str(self.http_port),
                    CSC_BROKER_PORT=str(self.broker_port), REDIS_HOSTNAME="127.0.0.1",
                    REDIS_PORT=str(redis.port), CSC_WORKER_GRACE_MS=str(grace_ms), CSC_LOG_LEVEL="info")
         env.update(extra_env or {})
         super().__init__(name, [str(BIN_DIR / "jobstack-server")], env, workdir)
-        self.client = Client(self.http_port)
+        self.client = Client(self.http_port, tls=tls)
 
     def start(self):
         self.client.close()  # a restarted server gets fresh connections
@@ -308,7 +316,7 @@ class Server(Process):
 
     def healthy(self):
         try:
-            status, _, body = http(self.http_port, "GET", "/healthz")
+            status, _, body = http(self.http_port, "GET", "/healthz", tls=self.tls)
             return status == 200 and body == {"status": "ok"}
         except (OSError, http_client.HTTPException):
             return False
@@ -539,8 +547,8 @@ class Sandbox:
         self.procs.append(proc)
         return proc
 
-    def redis(self, password=None):
-        return self._add(TempRedis(self.dir, password)).start()
+    def redis(self, password=None, user=None):
+        return self._add(TempRedis(self.dir, password, user)).start()
 
     def server(self, redis, grace_ms=2000, **kw):
         return self._add(Server(self.dir, redis, grace_ms, **kw)).start().wait_ready()

@@ -61,6 +61,14 @@ def test():
     for binary in ("jobstack-server", "jobstack-worker"):
         check_rejected(binary, env={"CSC_BROKER_PORT": "99999"})
         check_rejected(binary, ["--bogus=1"])
+        # Node TLS: all three files or none, and they must be readable.
+        check_rejected(binary, env={"CSC_NODE_TLS_CERT": "/etc/hostname"})
+        check_rejected(binary, env={"CSC_NODE_TLS_CERT": "/nonexistent.pem", "CSC_NODE_TLS_KEY": "/etc/hostname",
+                                    "CSC_NODE_TLS_CA": "/etc/hostname"})
+    # HTTPS: certificate and key together, a known minimum version.
+    check_rejected("jobstack-server", env={"CSC_HTTP_TLS_CERT": "/etc/hostname"})
+    check_rejected("jobstack-server", env={"CSC_HTTP_TLS_MIN_VERSION": "1.1"})
+    check_rejected("jobstack-server", env={"CSC_HTTP_MAX_CONNECTIONS": "0"})
 
 
 if __name__ == "__main__":
