@@ -15,15 +15,17 @@
 namespace jobstack {
 
 struct ctl_args {
-  std::string command; ///< inspect | nodes
+  std::string command; ///< inspect | nodes | hash-token
+  std::string token;   ///< hash-token: the token, or "-" to read stdin
   std::string host;
   uint16_t port = 0;
   bool json = false;
   std::chrono::milliseconds timeout{5000};
 };
 
-/// Parses `jobstack-ctl COMMAND HOST:PORT [--json] [--timeout=SECONDS]`;
-/// on bad input returns nothing and sets `error` to one clear line.
+/// Parses `jobstack-ctl COMMAND HOST:PORT [--json] [--timeout=SECONDS]`
+/// or `jobstack-ctl hash-token TOKEN|-`; on bad input returns nothing and
+/// sets `error` to one clear line.
 std::optional<ctl_args> parse_ctl_args(const std::vector<std::string>& args,
                                        std::string& error);
 
