@@ -82,11 +82,15 @@ std::string seconds_text(double s) {
 std::string ctl_usage() {
   return "usage: jobstack-ctl inspect HOST:PORT [--json] [--timeout=SECONDS]\n"
          "       jobstack-ctl nodes HOST:PORT [--json] [--timeout=SECONDS]\n"
+         "       jobstack-ctl hash-token TOKEN|-\n"
          "\n"
          "inspect: what a live node runs (a server at its CSC_BROKER_PORT, a\n"
          "         worker at its CSC_INSPECT_PORT).\n"
          "nodes:   every node a server's broker knows, with where to inspect "
          "it.\n"
+         "hash-token: the SHA-256 hex of a bearer token, for auth.tokens\n"
+         "         (CSC_AUTH_TOKENS); '-' reads the token from stdin, which\n"
+         "         keeps it out of the shell history and ps.\n"
          "Exit codes: 0 ok, 2 bad usage, 3 node unreachable or not a jobstack\n"
          "node, 4 timeout, 5 another jobstack version, 1 other errors.\n";
 }
@@ -94,6 +98,16 @@ std::string ctl_usage() {
 std::optional<ctl_args> parse_ctl_args(const std::vector<std::string>& args,
                                        std::string& error) {
   ctl_args out;
+  // Before the option loop: a token may itself start with "--".
+  if (!args.empty() && args[0] == "hash-token") {
+    if (args.size() != 2) {
+      error = "hash-token wants exactly one TOKEN (or '-' for stdin)";
+      return std::nullopt;
+    }
+    out.command = args[0];
+    out.token = args[1];
+    return out;
+  }
   std::vector<std::string> positional;
   for (auto& arg : args) {
     if (arg == "--json")
@@ -116,7 +130,8 @@ std::optional<ctl_args> parse_ctl_args(const std::vector<std::string>& args,
   }
   out.command = positional[0];
   if (out.command != "inspect" && out.command != "nodes") {
-    error = "unknown command '" + out.command + "' (inspect, nodes)";
+    error
+        = "unknown command '" + out.command + "' (inspect, nodes, hash-token)";
     return std::nullopt;
   }
   auto& target = positional[1];

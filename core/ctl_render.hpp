@@ -15,7 +15,8 @@
 namespace jobstack {
 
 struct ctl_args {
-  std::string command; ///< inspect | nodes
+  std::string command; ///< inspect | nodes | hash-token
+  std::string token;   ///< hash-token: the token, or "-" to read stdin
   std::string host;
   uint16_t port = 0;
   bool json = false;
@@ -23,8 +24,9 @@ struct ctl_args {
   bool tls = false; ///< from CSC_NODE_TLS_*, not the command line
 };
 
-/// Parses `jobstack-ctl COMMAND HOST:PORT [--json] [--timeout=SECONDS]`;
-/// on bad input returns nothing and sets `error` to one clear line.
+/// Parses `jobstack-ctl COMMAND HOST:PORT [--json] [--timeout=SECONDS]`
+/// or `jobstack-ctl hash-token TOKEN|-`; on bad input returns nothing and
+/// sets `error` to one clear line.
 std::optional<ctl_args> parse_ctl_args(const std::vector<std::string>& args,
                                        std::string& error);
 

@@ -77,6 +77,42 @@ inline const setting node_tls_ca{
 inline const setting node_tls_passphrase{
     "node.tls_passphrase", "CSC_NODE_TLS_PASSPHRASE", "",
     "passphrase of node.tls_key, if it is encrypted", true};
+inline const setting http_rate_limit{
+    "http.rate_limit", "CSC_HTTP_RATE_LIMIT", "0",
+    "requests per second each caller may send to /v1/ (per token, or per "
+    "client address when auth is off); over it: 429 (0: no limit)"};
+inline const setting http_rate_burst{
+    "http.rate_burst", "CSC_HTTP_RATE_BURST", "0",
+    "requests a caller may send at once before http.rate_limit applies (0: "
+    "the same as http.rate_limit)"};
+inline const setting auth_enabled{
+    "auth.enabled", "CSC_AUTH_ENABLED", "false",
+    "true: every /v1/ route needs Authorization: Bearer TOKEN with its scope"};
+inline const setting auth_tokens{
+    "auth.tokens", "CSC_AUTH_TOKENS", "",
+    "SECRET (token hashes): comma-separated NAME:SHA256HEX:SCOPE[+SCOPE...], "
+    "the SHA-256 hex of each token (jobstack-ctl hash-token -), scopes "
+    "jobs:read, jobs:write, admin",
+    true};
+inline const setting auth_jwt_hs256_secret{
+    "auth.jwt_hs256_secret", "CSC_AUTH_JWT_HS256_SECRET", "",
+    "SECRET: key of HS256-signed JWT bearer tokens, at least 32 bytes; never "
+    "logged (default: HS256 JWTs refused)",
+    true};
+inline const setting auth_jwt_rs256_public_key_file{
+    "auth.jwt_rs256_public_key_file", "CSC_AUTH_JWT_RS256_PUBLIC_KEY_FILE", "",
+    "PEM file of the RSA public key (2048+ bits) of RS256-signed JWT bearer "
+    "tokens (default: RS256 JWTs refused)"};
+inline const setting auth_jwt_issuer{
+    "auth.jwt_issuer", "CSC_AUTH_JWT_ISSUER", "",
+    "iss claim a JWT must carry (default: not checked)"};
+inline const setting auth_jwt_audience{
+    "auth.jwt_audience", "CSC_AUTH_JWT_AUDIENCE", "",
+    "aud claim a JWT must carry (default: not checked)"};
+inline const setting auth_open_ops{
+    "auth.open_ops", "CSC_AUTH_OPEN_OPS", "true",
+    "with auth on, /healthz, /readyz and /metrics need no token (false: any "
+    "valid token)"};
 inline const setting swagger_path{"swagger.path", "SWAGGER_PATH", ".",
                                   "directory of the OpenAPI document"};
 inline const setting swagger_filename{"swagger.filename", "SWAGGER_FILENAME",

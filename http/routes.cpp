@@ -7,6 +7,7 @@
 
 #include "core/job_id.hpp"
 #include "core/job_spec.hpp"
+#include "http/auth.hpp"
 
 namespace jobstack {
 
@@ -19,6 +20,7 @@ using handler_fn = routed (*)(const api_request&, const params_t&,
 struct route_row {
   const char* pattern; ///< "/v1/jobs/{id}": {x} matches one segment
   const char* method;
+  access need; ///< the scope it needs when auth is on (API.md)
   handler_fn handler;
 };
 
@@ -250,22 +252,23 @@ routed on_static(const api_request& req, const params_t&,
 }
 
 const std::vector<route_row>& route_table() {
+  using a = access;
   static const std::vector<route_row> rows{
-      {"/v1/jobs", "GET", on_job_list},
-      {"/v1/jobs", "POST", on_job_create},
-      {"/v1/jobs/batch", "POST", on_batch_create},
-      {"/v1/jobs/{id}", "DELETE", on_job_cancel},
-      {"/v1/jobs/{id}", "GET", on_job_get},
-      {"/v1/jobs/{id}/retry", "POST", on_job_retry},
-      {"/v1/queues", "GET", on_queue_list},
-      {"/v1/queues/{name}", "GET", on_queue_stats},
-      {"/v1/workers", "GET", on_workers},
-      {"/healthz", "GET", on_healthz},
-      {"/readyz", "GET", on_readyz},
-      {"/metrics", "GET", on_metrics},
-      {"/openapi.yaml", "GET", on_static},
-      {"/swagger", "GET", on_static},
-      {"/swagger/{asset}", "GET", on_static},
+      {"/v1/jobs", "GET", a::jobs_read, on_job_list},
+      {"/v1/jobs", "POST", a::jobs_write, on_job_create},
+      {"/v1/jobs/batch", "POST", a::jobs_write, on_batch_create},
+      {"/v1/jobs/{id}", "DELETE", a::jobs_write, on_job_cancel},
+      {"/v1/jobs/{id}", "GET", a::jobs_read, on_job_get},
+      {"/v1/jobs/{id}/retry", "POST", a::jobs_write, on_job_retry},
+      {"/v1/queues", "GET", a::jobs_read, on_queue_list},
+      {"/v1/queues/{name}", "GET", a::jobs_read, on_queue_stats},
+      {"/v1/workers", "GET", a::admin, on_workers},
+      {"/healthz", "GET", a::ops, on_healthz},
+      {"/readyz", "GET", a::ops, on_readyz},
+      {"/metrics", "GET", a::ops, on_metrics},
+      {"/openapi.yaml", "GET", a::open, on_static},
+      {"/swagger", "GET", a::open, on_static},
+      {"/swagger/{asset}", "GET", a::open, on_static},
   };
   return rows;
 }
@@ -320,6 +323,16 @@ const char* find_pattern(std::string_view path, params_t& params) {
     }
   }
   return best;
+}
+
+// Authorization and rate limit of a matched route; the refusal, if any.
+std::optional<http_reply> gate(const api_request& req, access need,
+                               const route_options& opts, int64_t now) {
+  admission in;
+  in.need = need;
+  in.authorization = req.header("authorization");
+  in.client_address = req.client_address;
+  return admit(in, opts.auth.get(), opts.limiter.get(), now);
 }
 
 } // namespace
@@ -396,7 +409,9 @@ routed route_request(const api_request& req, const route_options& options,
     if (std::string_view{row.pattern} != pattern)
       continue;
     if (req.method == row.method) {
-      auto r = row.handler(req, params, options, now);
+      auto refusal = gate(req, row.need, options, now);
+      auto r = refusal ? reply_now(std::move(*refusal))
+                       : row.handler(req, params, options, now);
       r.route = pattern;
       return r;
     }

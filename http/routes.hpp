@@ -2,11 +2,14 @@
 // request (method, target, headers, body) to either an immediate reply
 // (errors, health, documents) or a command for the ingress actor. No
 // RESTinio, no actors: the server, the unit tests and the fuzzer call it.
+// Each route row names the scope it needs; authorization and the rate limit
+// (http/auth.hpp) run between finding the route and its handler.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,6 +20,9 @@
 
 namespace jobstack {
 
+struct auth_options;
+class rate_limiter;
+
 struct api_request {
   std::string method; ///< e.g. "GET"
   std::string target; ///< path with optional "?query"
@@ -24,6 +30,9 @@ struct api_request {
   std::string body;
   /// Set by the transport (see request_id_for); stamped on created jobs.
   std::string request_id;
+  /// Set by the transport: the peer's IP address. Keys the rate limit of
+  /// callers without a token.
+  std::string client_address;
 
   /// The value of header `name` (case-insensitive), if present.
   std::optional<std::string> header(std::string_view name) const;
@@ -63,6 +72,11 @@ struct route_options {
   size_t max_headers = 100;
   /// Path -> file, e.g. "/openapi.yaml", "/swagger", "/swagger/x.js".
   std::map<std::string, static_file> files;
+  /// Bearer tokens and scopes (http/auth.hpp); null or not enabled: off.
+  std::shared_ptr<const auth_options> auth;
+  /// Requests per second per caller on /v1/ routes; null: no limit. The
+  /// one piece of state route_request touches (it is thread-safe).
+  std::shared_ptr<rate_limiter> limiter;
 };
 
 /// Either `reply` (answer now) or `command` (hand to the ingress).

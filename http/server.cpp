@@ -29,6 +29,10 @@ const char* reason_phrase(int status) {
     return "Created";
   case 400:
     return "Bad Request";
+  case 401:
+    return "Unauthorized";
+  case 403:
+    return "Forbidden";
   case 404:
     return "Not Found";
   case 405:
@@ -41,6 +45,8 @@ const char* reason_phrase(int status) {
     return "URI Too Long";
   case 415:
     return "Unsupported Media Type";
+  case 429:
+    return "Too Many Requests";
   case 431:
     return "Request Header Fields Too Large";
   case 503:
@@ -71,6 +77,7 @@ api_request to_api_request(const request_handle& req) {
   for (auto& field : req->header())
     out.headers.emplace_back(field.name(), field.value());
   out.body = req->body();
+  out.client_address = req->remote_endpoint().address().to_string();
   return out;
 }
 

@@ -21,6 +21,7 @@
 #include "core/node_tls.hpp"
 #include "core/settings.hpp"
 #include "core/time.hpp"
+#include "http/auth.hpp"
 #include "messages/errors.hpp"
 #include "messages/inspect.hpp"
 
@@ -112,6 +113,24 @@ int ask(caf::actor_system& sys, const inspect_actor& node, const ctl_args& args,
   return rc;
 }
 
+// hash-token: prints the SHA-256 hex that auth.tokens wants. Local, no CAF;
+// the token itself is never printed, not even in an error.
+int hash_token(const ctl_args& args) {
+  std::string token = args.token;
+  if (token == "-") {
+    std::getline(std::cin, token);
+    while (!token.empty() && (token.back() == '\r' || token.back() == ' '))
+      token.pop_back();
+  }
+  if (!is_valid_bearer_token(token)) {
+    std::fprintf(stderr, "jobstack-ctl: a token must be 1 to 8192 characters "
+                         "of A-Z a-z 0-9 - . _ ~ + / (then '=' padding)\n");
+    return usage;
+  }
+  std::cout << sha256_hex(token) << "\n";
+  return ok;
+}
+
 } // namespace
 
 int run_ctl(int argc, char** argv) {
@@ -128,6 +147,8 @@ int run_ctl(int argc, char** argv) {
                  ctl_usage().c_str());
     return usage;
   }
+  if (args->command == "hash-token")
+    return hash_token(*args);
   node_config cfg{"jobstack-ctl", "jobstack-ctl: inspects live nodes.", {}};
   // The cluster's node TLS files, from the same CSC_NODE_TLS_* variables.
   try {

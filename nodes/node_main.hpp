@@ -30,6 +30,7 @@ int run_node(node_config& cfg, int argc, char** argv, const char* log_name,
     auto log = read_log_options(reader);
     // A secret on every node, whether or not the node reads it itself.
     log.secrets.push_back(reader.text(settings::redis_password));
+    log.secrets.push_back(reader.text(settings::auth_jwt_hs256_secret));
     setup_logging(log, log_name);
   } catch (const settings_error& e) {
     std::fprintf(stderr, "%s: %s\n", cfg.program().c_str(), e.what());

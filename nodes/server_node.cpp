@@ -24,6 +24,7 @@
 #include "core/process_metrics.hpp"
 #include "core/settings.hpp"
 #include "core/time.hpp"
+#include "http/auth_settings.hpp"
 #include "http/documents.hpp"
 #include "http/server.hpp"
 #include "nodes/node_main.hpp"
@@ -42,42 +43,46 @@ struct server_settings {
   broker_options broker;
   node_tls_options node_tls;
   std::string log_level;
+  access_settings access; ///< auth.* and http.rate_*
 };
 
 std::vector<const setting*> server_setting_list() {
   using namespace settings;
-  return {&http_host,
-          &http_port,
-          &http_max_body,
-          &http_max_headers,
-          &http_max_url,
-          &http_read_timeout,
-          &http_request_timeout,
-          &http_max_connections,
-          &http_tls_cert,
-          &http_tls_key,
-          &http_tls_min_version,
-          &node_tls_cert,
-          &node_tls_key,
-          &node_tls_ca,
-          &node_tls_passphrase,
-          &broker_port,
-          &worker_grace,
-          &redis_host,
-          &redis_port,
-          &redis_username,
-          &redis_password,
-          &retention,
-          &backoff_base,
-          &backoff_cap,
-          &swagger_path,
-          &swagger_filename,
-          &swagger_ui_dir,
-          &log_level,
-          &log_file,
-          &log_file_max_bytes,
-          &log_file_count,
-          &log_tcp};
+  std::vector<const setting*> out{&http_host,
+                                  &http_port,
+                                  &http_max_body,
+                                  &http_max_headers,
+                                  &http_max_url,
+                                  &http_read_timeout,
+                                  &http_request_timeout,
+                                  &http_max_connections,
+                                  &http_tls_cert,
+                                  &http_tls_key,
+                                  &http_tls_min_version,
+                                  &node_tls_cert,
+                                  &node_tls_key,
+                                  &node_tls_ca,
+                                  &node_tls_passphrase,
+                                  &broker_port,
+                                  &worker_grace,
+                                  &redis_host,
+                                  &redis_port,
+                                  &redis_username,
+                                  &redis_password,
+                                  &retention,
+                                  &backoff_base,
+                                  &backoff_cap,
+                                  &swagger_path,
+                                  &swagger_filename,
+                                  &swagger_ui_dir,
+                                  &log_level,
+                                  &log_file,
+                                  &log_file_max_bytes,
+                                  &log_file_count,
+                                  &log_tcp};
+  auto access = access_setting_list();
+  out.insert(out.end(), access.begin(), access.end());
+  return out;
 }
 
 // HTTPS: certificate and key together, readable, a known minimum version.
@@ -128,6 +133,7 @@ server_settings read_server_settings(const settings_reader& in) {
   out.store.backoff.base_ms = in.integer(settings::backoff_base, 1, 3600000);
   out.store.backoff.cap_ms = in.integer(settings::backoff_cap, 1, 86400000);
   out.log_level = in.text(settings::log_level);
+  out.access = read_access_settings(in);
   return out;
 }
 
@@ -172,6 +178,8 @@ int serve(node_config& cfg, const server_settings& s) {
   auto front = sys.spawn(ingress, hub, front_opts);
   route_options routes;
   routes.files = load_documents(s.openapi_file, s.swagger_ui_dir);
+  routes.auth = s.access.auth;
+  routes.limiter = s.access.limiter;
 
   http_server http{s.http, std::move(routes), front, registry};
   try {
@@ -188,6 +196,7 @@ int serve(node_config& cfg, const server_settings& s) {
                          s.http.tls_certificate.empty() ? "http" : "https",
                          s.http.host, s.http.port, *published,
                          s.node_tls.enabled() ? " (TLS)" : ""));
+  logs::info("node", describe_access(s.access));
   while (!wait_for_stop_signal(std::chrono::milliseconds{500})) {
     // nop: all work happens on CAF's and RESTinio's threads
   }

@@ -6,9 +6,11 @@ with the repo root as CWD. Python 3 standard library only."""
 
 import atexit
 import ctypes
+import hashlib
 from http import client as http_client
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -37,6 +39,28 @@ if os.environ.get("JOBSTACK_CONTRACT", "0") not in ("", "0", "false", "no", "off
     import contract as _contract
 else:
     _contract = None
+
+
+# JOBSTACK_E2E_AUTH=1 (set by e2e.auth_suite): every Server starts with
+# authorization on and one admin token, E2E_TOKEN, and every Client sends it,
+# so the API tests run unchanged against a guarded server. A fresh token per
+# run, so no test can pass by knowing it in advance.
+E2E_AUTH = os.environ.get("JOBSTACK_E2E_AUTH", "0") not in ("", "0", "false", "no", "off")
+E2E_TOKEN = "e2e-" + secrets.token_urlsafe(24)
+
+
+def auth_env():
+    """The server settings of JOBSTACK_E2E_AUTH (none when it is off)."""
+    if not E2E_AUTH:
+        return {}
+    digest = hashlib.sha256(E2E_TOKEN.encode()).hexdigest()
+    return {"CSC_AUTH_ENABLED": "true", "CSC_AUTH_TOKENS": f"e2e-admin:{digest}:admin"}
+
+
+def auth_headers():
+    """{"Authorization": "Bearer E2E_TOKEN"} under JOBSTACK_E2E_AUTH, else {};
+    for requests written by hand (raw sockets)."""
+    return {"Authorization": f"Bearer {E2E_TOKEN}"} if E2E_AUTH else {}
 
 
 class TestFailure(Exception):
@@ -97,12 +121,18 @@ def tail(path, lines=40):
 
 # -- HTTP ----------------------------------------------------------------------
 
+_AUTO = object()
+
+
 class Client:
     """A keep-alive HTTP/1.1 client for 127.0.0.1:port (one per thread);
-    HTTPS when given an ssl.SSLContext as `tls`."""
+    HTTPS when given an ssl.SSLContext as `tls`. `token` is sent as
+    `Authorization: Bearer` unless a request sets that header itself; by
+    default E2E_TOKEN under JOBSTACK_E2E_AUTH, else none."""
 
-    def __init__(self, port, timeout=10, tls=None):
+    def __init__(self, port, timeout=10, token=_AUTO, tls=None):
         self.port, self.timeout, self.conn, self.tls = port, timeout, None, tls
+        self.token = (E2E_TOKEN if E2E_AUTH else None) if token is _AUTO else token
 
     def close(self):
         if self.conn:
@@ -113,6 +143,8 @@ class Client:
         """Returns (status, headers, body): body is parsed JSON when it parses,
         else text. A dict/list body is sent as JSON."""
         headers = dict(headers or {})
+        if self.token and not any(k.lower() == "authorization" for k in headers):
+            headers["Authorization"] = f"Bearer {self.token}"
         if isinstance(body, (dict, list)):
             body = json.dumps(body)
             headers.setdefault("Content-Type", "application/json")
@@ -153,9 +185,9 @@ class Client:
         return resp.status, resp.headers, parsed
 
 
-def http(port, method, path, body=None, headers=None, tls=None):
+def http(port, method, path, body=None, headers=None, token=_AUTO, tls=None):
     """One request on a fresh connection: (status, headers, json-or-text)."""
-    client = Client(port, tls=tls)
+    client = Client(port, token=token, tls=tls)
     try:
         return client.request(method, path, body, headers)
     finally:
@@ -306,6 +338,7 @@ class Server(Process):
         env.update(CSC_HTTP_HOST="127.0.0.1", CSC_HTTP_PORT=str(self.http_port),
                    CSC_BROKER_PORT=str(self.broker_port), REDIS_HOSTNAME="127.0.0.1",
                    REDIS_PORT=str(redis.port), CSC_WORKER_GRACE_MS=str(grace_ms), CSC_LOG_LEVEL="info")
+        env.update(auth_env())
         env.update(extra_env or {})
         super().__init__(name, [str(BIN_DIR / "jobstack-server")], env, workdir)
         self.client = Client(self.http_port, tls=tls)
@@ -326,6 +359,11 @@ class Server(Process):
             self._check_alive("waiting for /healthz")
             return self.healthy()
         wait_until(ready, timeout, 0.1, f"{self.name} to answer GET /healthz")
+        if E2E_AUTH and self.env.get("CSC_AUTH_ENABLED") == "true":
+            # A run meant to be guarded must really be: no token, no entry.
+            status, _, _ = http(self.http_port, "GET", "/v1/queues", token=None)
+            check(status == 401, f"{self.name}: GET /v1/queues without a token -> {status}, want 401 "
+                                 "(JOBSTACK_E2E_AUTH is set, but authorization is not on)")
         return self
 
     def http(self, method, path, body=None, headers=None):

@@ -150,7 +150,8 @@ def raw(port, data, timeout=10):
 
 def request_bytes(method, path, body=b"", headers=None, content_length=None):
     lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
-    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    # Under JOBSTACK_E2E_AUTH the token too, or every case would be a 401.
+    lines += [f"{k}: {v}" for k, v in {**h.auth_headers(), **(headers or {})}.items()]
     if body or method == "POST":
         lines.append(f"Content-Length: {len(body) if content_length is None else content_length}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body

@@ -54,6 +54,23 @@ CAF_TEST(the command line is checked) {
   }
 }
 
+CAF_TEST(hash token takes one token or a dash) {
+  auto direct = parse({"hash-token", "--starts-with-dashes"});
+  CAF_REQUIRE(direct.has_value());
+  CAF_CHECK_EQUAL(direct->command, "hash-token");
+  CAF_CHECK_EQUAL(direct->token, "--starts-with-dashes");
+  auto piped = parse({"hash-token", "-"});
+  CAF_REQUIRE(piped.has_value());
+  CAF_CHECK_EQUAL(piped->token, "-");
+  std::string error;
+  CAF_CHECK(!parse({"hash-token"}, &error).has_value());
+  CAF_CHECK_EQUAL(error, "hash-token wants exactly one TOKEN (or '-' for "
+                         "stdin)");
+  CAF_CHECK(!parse({"hash-token", "a", "b"}).has_value());
+  CAF_CHECK(ctl_usage().find("jobstack-ctl hash-token TOKEN|-")
+            != std::string::npos);
+}
+
 CAF_TEST(a node refuses another protocol with a clear error) {
   CAF_CHECK(!check_protocol(protocol_version));
   auto err = check_protocol("jobstack-protocol-0");

@@ -1,10 +1,12 @@
 // The pure HTTP layer: routes, methods (405 + Allow), limits (413, 414,
-// 415, 431), validation of bodies, ids and query parameters.
+// 415, 431), validation of bodies, ids and query parameters, and which
+// routes stay open when authorization is on (the rest: http_auth.cpp).
 #define CAF_SUITE http.routes
 #include <caf/test/unit_test.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include "http/auth.hpp"
 #include "http/routes.hpp"
 #include "tests/value_of.hpp"
 
@@ -216,6 +218,29 @@ CAF_TEST(ids and queue names that cannot exist are 404) {
   CAF_CHECK_EQUAL(verdict(call("GET", "/v1/jobs/a%2Fb")), "404 not_found");
   CAF_CHECK_EQUAL(verdict(call("DELETE", "/v1/jobs/a.b")), "404 not_found");
   CAF_CHECK_EQUAL(verdict(call("GET", "/v1/queues/Mail")), "404 not_found");
+}
+
+CAF_TEST(ops routes and documents stay open when auth is on) {
+  auto auth = std::make_shared<auth_options>();
+  auth->enabled = true;
+  auth->tokens = parse_token_entries("ci:" + sha256_hex("t") + ":admin");
+  opts.auth = auth;
+  CAF_CHECK_EQUAL(verdict(call("GET", "/healthz")), "200");
+  CAF_CHECK_EQUAL(verdict(call("GET", "/readyz")), "command");
+  CAF_CHECK_EQUAL(verdict(call("GET", "/metrics")), "command");
+  CAF_CHECK_EQUAL(verdict(call("GET", "/openapi.yaml")), "200");
+  CAF_CHECK_EQUAL(verdict(call("GET", "/v1/jobs")), "401 unauthorized");
+  CAF_CHECK_EQUAL(verdict(call("GET", "/v1/queues")), "401 unauthorized");
+  // Closed by auth.open_ops=false: then any valid token will do.
+  auth->open_ops = false;
+  CAF_CHECK_EQUAL(verdict(call("GET", "/healthz")), "401 unauthorized");
+  CAF_CHECK_EQUAL(verdict(call("GET", "/metrics")), "401 unauthorized");
+  CAF_CHECK_EQUAL(verdict(call("GET", "/openapi.yaml")), "200");
+  api_request req;
+  req.method = "GET";
+  req.target = "/healthz";
+  req.headers = {{"Authorization", "Bearer t"}};
+  CAF_CHECK_EQUAL(verdict(route_request(req, opts, 0)), "200");
 }
 
 CAF_TEST(percent decoding) {
