@@ -275,6 +275,8 @@ bool parse_node_config(node_config& cfg, int argc, char** argv,
     cfg.caf_config_file = cli.caf_config_file;
   cfg.caf_file_values_
       = read_caf_config_file(cfg.caf_config_file, named, cfg.caf_options());
+  // CAF reads its file once more: only its parse applies the values of its
+  // own options (scheduler, middleman), which the read above merely checked.
   if (auto err = cfg.parse(cli.caf_args, cfg.caf_config_file.c_str()))
     throw settings_error("bad command line or " + cfg.caf_config_file + ": "
                          + cfg.render(err));
