@@ -8,6 +8,7 @@ JOBSTACK_PACKAGES=(
   build-essential cmake ninja-build pkg-config clang-format git clang libclang-rt-14-dev
   libcaf-dev libhiredis-dev librestinio-dev libasio-dev libfmt-dev
   libhttp-parser-dev prometheus-cpp-dev nlohmann-json3-dev libspdlog-dev libssl-dev
+  libyaml-cpp-dev libtomlplusplus-dev
   redis-server python3 curl
   python3-yaml python3-jsonschema chromium prometheus
 )

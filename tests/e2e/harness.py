@@ -533,10 +533,27 @@ def check_moved(jobs, snapshot, lost, survivor, lost_at):
     return moved
 
 
+_no_config_dir = None
+
+
+def no_config_dir():
+    """An empty directory, removed at exit: APP_CONFIG_PATH of every process,
+    so that a developer's config/local.yaml never changes a test."""
+    global _no_config_dir
+    if _no_config_dir is None:
+        _no_config_dir = tempfile.mkdtemp(prefix="jobstack-e2e-noconfig-")
+        atexit.register(shutil.rmtree, _no_config_dir, True)
+    return _no_config_dir
+
+
 def clean_env():
-    """os.environ without any jobstack/Redis setting of the caller."""
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(("CSC_", "REDIS_", "APP_CONFIG", "ASAN_", "UBSAN_")) and k != "ENV"}
+    """os.environ without any jobstack/Redis setting of the caller, and an
+    application config directory without files."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CSC_", "REDIS_", "DB_", "SWAGGER_", "APP_CONFIG", "ASAN_", "UBSAN_"))
+           and k != "ENV"}
+    env["APP_CONFIG_PATH"] = no_config_dir()
+    return env
 
 
 def stop_all():

@@ -1,4 +1,5 @@
-// Settings: precedence (command line > environment > default) and checks.
+// Settings: the reader's precedence (command line > environment > default)
+// and checks; the file layers are in core_config.cpp.
 #define CAF_SUITE core.settings
 #include <caf/test/unit_test.hpp>
 
@@ -17,19 +18,24 @@ struct fixture {
       "test",
       {&settings::http_port, &settings::queues, &settings::redis_password}};
 
-  settings_reader reader() {
-    return settings_reader{cfg, [this](const char* name) -> const char* {
-                             auto i = env.find(name);
-                             return i == env.end() ? nullptr
-                                                   : i->second.c_str();
-                           }};
+  env_lookup lookup() {
+    return [this](const char* name) -> const char* {
+      auto i = env.find(name);
+      return i == env.end() ? nullptr : i->second.c_str();
+    };
   }
 
+  settings_reader reader() {
+    return settings_reader{cfg, lookup()};
+  }
+
+  // The injected environment also keeps the caller's APP_CONFIG_PATH out.
   void parse(std::vector<std::string> args) {
     std::vector<char*> argv{const_cast<char*>("test")};
     for (auto& a : args)
       argv.push_back(a.data());
-    parse_node_config(cfg, static_cast<int>(argv.size()), argv.data());
+    parse_node_config(cfg, static_cast<int>(argv.size()), argv.data(),
+                      lookup());
   }
 
   template <class F>
@@ -67,6 +73,7 @@ CAF_TEST(environment beats default and command line beats environment) {
   CAF_CHECK_EQUAL(reader().port(settings::http_port), 3001);
   parse({"--http.port=3002"});
   CAF_CHECK_EQUAL(reader().port(settings::http_port), 3002);
+  CAF_CHECK_EQUAL(reader().resolve(settings::http_port).name, "--http.port");
 }
 
 CAF_TEST(bad ports name their source) {
