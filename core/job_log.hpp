@@ -19,25 +19,17 @@ inline log_fields job_fields(const job_record& job) {
   return f;
 }
 
-inline log_fields job_fields(const delivery& d, const std::string& worker) {
+/// An attempt's fields: `Attempt` is a delivery or a job_outcome (both
+/// carry the job's id, queue, type, attempt and request id).
+template <class Attempt>
+log_fields job_fields(const Attempt& a, const std::string& worker) {
   log_fields f;
-  f.job_id = d.job_id;
-  f.queue = d.queue;
-  f.type = d.type;
-  f.attempt = d.attempt;
+  f.job_id = a.job_id;
+  f.queue = a.queue;
+  f.type = a.type;
+  f.attempt = a.attempt;
   f.worker = worker;
-  f.request_id = d.request_id;
-  return f;
-}
-
-inline log_fields job_fields(const job_outcome& o, const std::string& worker) {
-  log_fields f;
-  f.job_id = o.job_id;
-  f.queue = o.queue;
-  f.type = o.type;
-  f.attempt = o.attempt;
-  f.worker = worker;
-  f.request_id = o.request_id;
+  f.request_id = a.request_id;
   return f;
 }
 

@@ -46,7 +46,8 @@ enum exit_code : int {
 }
 
 int code_of(const caf::error& err) {
-  if (err == caf::sec::request_timeout)
+  // CAF's own handshake deadline may come before ours: a timeout too.
+  if (err == caf::sec::request_timeout || err == caf::sec::connection_timeout)
     return timed_out;
   if (err == caf::sec::incompatible_application_ids
       || err == caf::sec::incompatible_versions
@@ -61,7 +62,7 @@ std::string describe(const caf::actor_system& sys, const caf::error& err) {
            + protocol_version + " (another jobstack version, or no jobstack)";
   if (err == caf::sec::incompatible_versions)
     return "the node runs another CAF version";
-  if (err == caf::sec::request_timeout)
+  if (err == caf::sec::request_timeout || err == caf::sec::connection_timeout)
     return "no answer within the timeout";
   if (err == caf::sec::cannot_connect_to_node)
     return "connection refused or host unreachable (is a jobstack node "
