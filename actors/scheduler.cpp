@@ -29,6 +29,21 @@ using self_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
 void pull_more(self_ptr self);
 void flush_acks(self_ptr self);
 
+// Once mode: the window has closed (a pull found the queues empty), nothing
+// runs and every outcome is acked: tell the node, once.
+void check_drained(self_ptr self) {
+  auto& st = self->state;
+  if (!st.options.once || st.window_open || st.drained_reported
+      || !st.running.empty() || !st.unacked.empty() || st.acking)
+    return;
+  st.drained_reported = true;
+  logs::info("scheduler",
+             fmt::format("queues drained: {} attempt(s) succeeded, {} failed",
+                         st.processed, st.failed));
+  if (st.options.on_drained)
+    st.options.on_drained();
+}
+
 void lose_broker(self_ptr self) {
   auto& st = self->state;
   st.broker = nullptr;
@@ -65,6 +80,7 @@ void on_finished(self_ptr self, worker_actor w, job_outcome outcome) {
   st.unacked.push_back(std::move(outcome));
   flush_acks(self);
   pull_more(self);
+  check_drained(self);
 }
 
 // What jobstack-ctl shows of this node: the scheduler and its workers.
@@ -120,8 +136,9 @@ void dispatch(self_ptr self, delivery job) {
 void on_pulled(self_ptr self, std::vector<delivery> jobs) {
   auto& st = self->state;
   st.pulling = false;
-  if (jobs.empty() && st.options.schedule) {
-    st.window_open = false; // drained: wait for the next tick
+  if (jobs.empty() && (st.options.schedule || st.options.once)) {
+    st.window_open = false; // drained: wait for the next tick, or stop
+    check_drained(self);
     return;
   }
   for (auto& job : jobs) {
@@ -138,7 +155,7 @@ void pull_more(self_ptr self) {
   auto& st = self->state;
   if (!st.joined || st.stopping || st.pulling || st.idle.empty())
     return;
-  bool cadence = st.options.schedule.has_value();
+  bool cadence = st.options.schedule.has_value() || st.options.once;
   if (cadence && !st.window_open)
     return;
   st.pulling = true;
@@ -173,6 +190,7 @@ void flush_acks(self_ptr self) {
           [=](uint32_t) {
             self->state.acking = false;
             flush_acks(self);
+            check_drained(self);
           },
           [=](caf::error& err) {
             // Keep the outcomes; they are sent again after the next (re)join.
@@ -230,6 +248,7 @@ scheduler(scheduler_actor::stateful_pointer<scheduler_state> self,
           scheduler_options options, std::vector<worker_actor> workers) {
   self->state.options = std::move(options);
   self->state.idle = std::move(workers);
+  self->state.window_open = self->state.options.once;
   self->set_down_handler([=](caf::down_msg& dm) {
     if (dm.source == self->state.broker.address()) {
       logs::warn("scheduler", fmt::format("lost the broker ({})",

@@ -2,7 +2,10 @@
 // the node has idle workers, hands them out, and acks their outcomes in
 // batches. With a cron cadence it takes jobs only from each tick until the
 // queues it serves are empty (pulls that do not wait); the next tick is
-// computed from the wall clock each time, so ticks do not drift. While the
+// computed from the wall clock each time, so ticks do not drift. In once mode
+// (jobstack-worker --once) there is one such window, open from the start;
+// when it has closed, nothing runs and every outcome is acked, the scheduler
+// calls on_drained, and the node stops. While the
 // broker is unreachable it keeps running jobs and their outcomes; when the
 // node's main re-connects it, the scheduler re-joins (naming the jobs it still
 // holds) and sends the held acks.
@@ -35,6 +38,12 @@ struct scheduler_options {
   std::function<void(const delivery&, const job_outcome&, double)> observe;
   /// Told of each attempt as it starts (metrics).
   std::function<void(const delivery&)> observe_start;
+  /// Once mode: take jobs from the start until the queues are empty, as in
+  /// one window of a cadence (pulls that do not wait); excludes `schedule`.
+  bool once = false;
+  /// Once mode: called once, when the queues were found empty, nothing runs
+  /// and every outcome is acked.
+  std::function<void()> on_drained;
   /// Period of the retry tick; 0 = none (tests drive it).
   std::chrono::milliseconds tick_interval{1000};
 };
@@ -48,7 +57,9 @@ struct scheduler_state {
   bool acking = false;
   bool stopping = false;
   /// With a cron cadence: a tick came and the queues are not drained yet.
+  /// In once mode: open from the start until the queues are first empty.
   bool window_open = false;
+  bool drained_reported = false; ///< once mode: on_drained was called
   std::vector<worker_actor> idle;
   std::unordered_map<std::string, delivery> running; ///< by job id
   std::unordered_map<std::string, std::chrono::steady_clock::time_point>

@@ -5,10 +5,15 @@
 // link and reconnects with backoff when it drops. Stop order on SIGTERM:
 // scheduler stops pulling -> running jobs finish (up to the drain timeout)
 // -> workers are cancelled -> actors exit. Jobs not finished by then are
-// taken back by the broker when this node's link closes.
+// taken back by the broker when this node's link closes. With --once the
+// scheduler takes jobs until the queues are empty and reports when nothing
+// runs any more; the main thread then stops the node the same way (exit 0).
 #include "nodes/worker_node.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <string_view>
 #include <thread>
 #include <unistd.h>
 
@@ -56,6 +61,7 @@ struct worker_settings {
   std::string inspect_host;     ///< advertised to jobstack-ctl nodes
   node_tls_options node_tls;
   std::string log_level;
+  bool once = false; ///< --once: drain the queues, then exit
 };
 
 std::vector<const setting*> worker_setting_list() {
@@ -141,12 +147,14 @@ std::optional<broker_actor> connect_broker(caf::actor_system& sys,
   }
 }
 
-// Returns true if a stop signal arrived, false if the broker link dropped.
-bool watch_link(caf::scoped_actor& self, const broker_actor& broker) {
+// Returns true if a stop signal arrived or (--once) the queues are drained,
+// false if the broker link dropped.
+bool watch_link(caf::scoped_actor& self, const broker_actor& broker,
+                const std::atomic<bool>& drained) {
   self->monitor(broker);
   bool link_lost = false;
   while (!link_lost) {
-    if (wait_for_stop_signal(std::chrono::milliseconds{100}))
+    if (wait_for_stop_signal(std::chrono::milliseconds{100}) || drained)
       return true;
     self->receive([&](caf::down_msg&) { link_lost = true; },
                   caf::after(std::chrono::milliseconds{0}) >> [] {});
@@ -295,6 +303,11 @@ int work(node_config& cfg, const worker_settings& s,
   opts.info.queues = s.queues;
   opts.broker_label = s.broker_host + ":" + std::to_string(s.broker_port);
   opts.schedule = s.schedule;
+  opts.once = s.once;
+  auto drained = std::make_shared<std::atomic<bool>>(false);
+  opts.on_drained = [drained] {
+    drained->store(true);
+  };
   auto metrics = std::make_shared<prometheus::Registry>();
   add_attempt_metrics(*metrics, opts);
   auto sched = sys.spawn(scheduler, opts, pool);
@@ -306,12 +319,12 @@ int work(node_config& cfg, const worker_settings& s,
                          s.worker_id, s.concurrency, fmt::join(s.queues, ",")));
   if (!inspect.address.empty()) // before the first join: same sender
     self->send(sched, inspect_atom::value, inspect.address);
-  for (bool stopping = false; !stopping;) {
+  for (bool stopping = false; !stopping && !*drained;) {
     auto broker = connect_broker(sys, s);
     if (!broker)
       break;
     self->send(sched, connect_atom::value, *broker);
-    stopping = watch_link(self, *broker);
+    stopping = watch_link(self, *broker, *drained);
     if (!stopping)
       logs::warn("node", "link to the broker lost; reconnecting");
   }
@@ -332,10 +345,32 @@ int work(node_config& cfg, const worker_settings& s,
 int run_worker_node(int argc, char** argv, handler_registry handlers) {
   node_config cfg{"jobstack-worker",
                   "jobstack-worker: a scheduler and worker pool that runs jobs "
-                  "(Process C).",
+                  "(Process C).\n\n"
+                  "  --once\n"
+                  "      take jobs until the queues are empty, let them "
+                  "finish, exit 0\n"
+                  "      (for a timer or cron job; not with CSC_CRON_SCHEDULE)",
                   worker_setting_list()};
-  return run_node(cfg, argc, argv, "worker", read_worker_settings,
-                  [&](const worker_settings& s) {
+  // --once is a mode, not a setting: take it off before the settings parse.
+  std::vector<char*> args{argv, argv + argc};
+  auto first = args.empty() ? args.begin() : args.begin() + 1; // argv[0]
+  auto flag = std::find_if(first, args.end(), [](const char* arg) {
+    return std::string_view{arg} == "--once";
+  });
+  bool once = flag != args.end();
+  if (once)
+    args.erase(flag);
+  auto read = [once](const settings_reader& in) {
+    auto out = read_worker_settings(in);
+    out.once = once;
+    if (once && out.schedule)
+      throw settings_error("--once and CSC_CRON_SCHEDULE exclude each other: "
+                           "--once drains the queues and exits; unset "
+                           "CSC_CRON_SCHEDULE (worker.schedule)");
+    return out;
+  };
+  return run_node(cfg, static_cast<int>(args.size()), args.data(), "worker",
+                  read, [&](const worker_settings& s) {
                     return work(cfg, s, std::move(handlers));
                   });
 }

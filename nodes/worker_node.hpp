@@ -8,7 +8,8 @@
 
 namespace jobstack {
 
-/// Runs a worker node until SIGINT/SIGTERM; returns the exit code.
+/// Runs a worker node until SIGINT/SIGTERM, or with `--once` until the
+/// queues it serves are drained; returns the exit code.
 int run_worker_node(int argc, char** argv, handler_registry handlers);
 
 } // namespace jobstack

@@ -3,15 +3,11 @@
 # Source it; it defines functions and the package list and runs nothing.
 # Every wait here is bounded; every message goes to stderr with a prefix.
 
-# Debian 12 packages needed to build, test and run jobstack.
-JOBSTACK_PACKAGES=(
-  build-essential cmake ninja-build pkg-config clang-format git clang libclang-rt-14-dev
-  libcaf-dev libhiredis-dev librestinio-dev libasio-dev libfmt-dev
-  libhttp-parser-dev prometheus-cpp-dev nlohmann-json3-dev libspdlog-dev libssl-dev
-  libyaml-cpp-dev libtomlplusplus-dev
-  redis-server python3 curl
-  python3-yaml python3-jsonschema chromium prometheus
-)
+# Debian 12 packages needed to build, test and run jobstack: the build and
+# test lists of scripts/packages.sh (deploy/Dockerfile uses the same lists).
+# shellcheck source=scripts/packages.sh
+source "$(dirname "${BASH_SOURCE[0]}")/packages.sh"
+JOBSTACK_PACKAGES=("${JOBSTACK_BUILD_PACKAGES[@]}" "${JOBSTACK_TEST_PACKAGES[@]}")
 
 log() { printf '[%s] %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
