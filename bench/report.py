@@ -114,6 +114,9 @@ def cost(figures):
                                                                        for r in runs)
                 entry["redis_round_trip_ms"] = statistics.median(
                     r["redis_round_trip_s"] / r["redis_round_trips"] * 1000 for r in runs if r["redis_round_trips"])
+                # The server waits for one round trip at a time per connection:
+                # near 100%, its Redis connection is the bottleneck.
+                entry["server_redis_wait"] = statistics.median(r["redis_round_trip_s"] / r["wall_s"] for r in runs)
             out.append(entry)
     return out
 
@@ -161,6 +164,7 @@ def markdown(result):
                   f"| LMOVE (claim) | {cell(ceiling['lmove_p1'])} | {cell(ceiling['lmove_p64'])} |"]
     if result.get("cost"):
         lines += ["", "Where the CPU goes (medians; µs of CPU per job; Redis busy = its CPU time / wall time; "
+                  "server's Redis round trips: per job, their mean time, and their total time / wall time; "
                   "cores busy = all the figure's processes; others' cores = CPU used meanwhile by processes "
                   "outside the benchmark, which a quiet machine keeps near 0):", "",
                   "| # | side | jobs/s | client µs | server µs | worker µs | Redis µs | Redis cmds/job "
@@ -169,7 +173,8 @@ def markdown(result):
         for c in result["cost"]:
             u = c["cpu_us_per_job"]
             trips = c.get("redis_round_trips_per_job")
-            trips = "—" if trips is None else f"{num(trips)} ({num(c.get('redis_round_trip_ms'))} ms each)"
+            trips = "—" if trips is None else (f"{num(trips)} ({num(c.get('redis_round_trip_ms'))} ms each, "
+                                               f"{c['server_redis_wait']:.0%} of the time)")
             lines.append(f"| {c['figure']} | {c['side']} | {cell(c['jobs_per_s'])} | {num(u.get('client'))} "
                          f"| {num(u.get('server'))} | {num(u.get('worker'))} | {num(u.get('redis'))} "
                          f"| {num(c['redis_commands_per_job'])} | {trips} | {c['redis_busy']:.0%} "

@@ -4,6 +4,7 @@
     scripts/bench.sh            # installs wrk and bench/node_modules, builds, runs this
     python3 bench/run.py        # the same, when those are in place
     python3 bench/run.py --smoke [--record]
+    python3 bench/run.py --render bench/results/<file>.json   # Markdown again, e.g. after a report.py change
 
 Starts its own redis-server (AOF everysec, free loopback port, temp dir) and,
 per run, a fresh jobstack-server and worker node from $JOBSTACK_BIN_DIR
@@ -167,14 +168,32 @@ def full(s):
               "rows": report.summarize(results, s), "redis_ceiling": report.redis_ceiling(results),
               "cost": report.cost(results), "duration_s": time.monotonic() - started,
               "cores_busy_before": busy_before}
+    write(result)
+
+
+def write(result, stem=None):
+    """Prints the Markdown of a result and writes it and the JSON file."""
     text = report.markdown(result)
+    date = datetime.strptime(result["date"], "%Y-%m-%d %H:%M UTC")
     out_dir = Path(os.environ.get("BENCH_RESULTS_DIR") or BENCH_DIR / "results")
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{date:%Y-%m-%d-%H%M}-{result['machine']['hostname']}-{result['machine']['cores']}cores"
+    stem = stem or f"{date:%Y-%m-%d-%H%M}-{result['machine']['hostname']}-{result['machine']['cores']}cores"
     (out_dir / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
     (out_dir / f"{stem}.md").write_text(text)
     print(text)
-    log(f"wrote {out_dir / stem}.{{md,json}} after {result['duration_s']:.0f}s")
+    log(f"wrote {out_dir / stem}.{{md,json}} ({result['duration_s']:.0f}s of benchmark)")
+
+
+def render(path):
+    """--render FILE.json: the summary and Markdown again from a result's raw
+    runs (after a change to report.py), in place."""
+    path = Path(path).resolve()
+    result = json.loads(path.read_text())
+    figs = {int(k): v for k, v in result["figures"].items()}
+    s = Settings(result["settings"])
+    result.update(rows=report.summarize(figs, s), redis_ceiling=report.redis_ceiling(figs), cost=report.cost(figs))
+    os.environ["BENCH_RESULTS_DIR"] = str(path.parent)
+    write(result, path.stem)
 
 
 # -- smoke ----------------------------------------------------------------------
@@ -237,8 +256,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--smoke", action="store_true", help="the short smoke benchmark of scripts/test.sh")
     ap.add_argument("--record", action="store_true", help="with --smoke: write bench/smoke_baseline.json")
+    ap.add_argument("--render", metavar="RESULT.json", help="rewrite a result's summary and Markdown from its runs")
     args = ap.parse_args()
-    if args.smoke:
+    if args.render:
+        render(args.render)
+    elif args.smoke:
         harness.main(lambda: smoke(args.record), "bench.smoke")
     else:
         full(settings_from_env())
