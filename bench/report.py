@@ -146,7 +146,8 @@ def markdown(result):
     lines = [f"Measured {result['date']} on {m['hostname']}: {m['cores']} cores ({m['cpu']}), "
              f"{m['memory_gib']:.0f} GiB; Redis {result['versions']['redis']} (AOF everysec), "
              f"BullMQ {result['versions']['bullmq']} on Node {result['versions']['node']}, "
-             f"jobstack {result['versions']['jobstack']}. Redis, the load generator and the system "
+             f"jobstack {result['versions']['jobstack']} ({result['versions'].get('jobstack_build', 'unknown')} "
+             f"build). Redis, the load generator and the system "
              f"under test share the cores. Before the run, other processes kept "
              f"{result.get('cores_busy_before', 0):.2f} cores busy.", ""]
     lines += [f"Each cell: median (min–max) of {result['settings']['runs']} runs; ratio = jobstack / BullMQ "

@@ -95,7 +95,14 @@ def versions(rc):
         bullmq = json.loads((BENCH_DIR / "node_modules" / "bullmq" / "package.json").read_text())["version"]
     except (OSError, ValueError, KeyError):
         bullmq = "unknown"
-    return {"jobstack": commit, "redis": rc.info("server").get("redis_version"), "bullmq": bullmq,
+    build_type = "unknown"
+    try:  # the build type of the binaries under test, from their CMake cache
+        cache = (harness.BIN_DIR.parent / "CMakeCache.txt").read_text()
+        build_type = next(line.split("=", 1)[1] for line in cache.splitlines()
+                          if line.startswith("CMAKE_BUILD_TYPE:")) or "none"
+    except (OSError, StopIteration):
+        pass
+    return {"jobstack": commit, "jobstack_build": build_type, "redis": rc.info("server").get("redis_version"), "bullmq": bullmq,
             "node": _version(["node", "--version"]), "wrk": _version(["wrk", "-v"]).split(" [")[0],
             "python": platform.python_version()}
 
