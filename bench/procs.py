@@ -11,10 +11,8 @@
 
 Python 3 standard library only."""
 
-import ctypes
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -29,16 +27,8 @@ import harness  # noqa: E402  (the e2e process classes: one way to start the sys
 BENCH_ENV = {"CSC_LOG_LEVEL": "warn"}  # a log line per job would measure the logger
 _TICK = os.sysconf("SC_CLK_TCK")
 
-try:
-    _libc = ctypes.CDLL("libc.so.6", use_errno=True)
-except OSError:
-    _libc = None
-
-
-def _die_with_parent():
-    # Before exec: the child gets SIGKILL if the benchmark dies (prctl PR_SET_PDEATHSIG).
-    if _libc is not None:
-        _libc.prctl(1, signal.SIGKILL)
+# Before exec: the child gets SIGKILL if the benchmark dies (PR_SET_PDEATHSIG).
+_die_with_parent = harness._die_with_parent
 
 
 def log(message):
