@@ -44,10 +44,8 @@ struct broker_options {
   /// Timeout of each request to the store: beyond its queue budget plus
   /// two Redis round trips, so the store's answer (not a timeout) decides.
   std::chrono::milliseconds store_timeout{3000};
-  /// For jobstack-ctl: when this server started (unix us) and where its
-  /// broker can be inspected (host:port).
+  /// For jobstack-ctl: when this server started (unix us).
   int64_t started_at = 0;
-  std::string inspect;
   /// Job traffic counters and histograms; null: not counted (tests).
   std::shared_ptr<job_metrics> metrics;
 };

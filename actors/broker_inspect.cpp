@@ -94,7 +94,7 @@ caf::result<std::vector<node_entry>> broker_nodes(self_ptr self,
   server.role = "server";
   server.id = "server";
   server.node = caf::to_string(self->node());
-  server.inspect = self->state.options.inspect;
+  // inspect stays empty: jobstack-ctl fills in where it reached the server.
   server.last_seen = now_us();
   out.push_back(std::move(server));
   for (auto& w : worker_views(self)) {
