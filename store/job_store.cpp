@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/backoff.hpp"
+#include "core/logging.hpp"
 #include "store/lua_sources.hpp"
 #include "store/redis_keys.hpp"
 
@@ -151,6 +152,7 @@ job_store::job_store(store_options options)
   redis_.add_script("retry", lua::retry);
   redis_.add_script("expire", lua::expire);
   redis_.add_script("reap", lua::reap);
+  redis_.add_script("withdraw", lua::withdraw);
 }
 
 void job_store::connect() {
@@ -162,6 +164,7 @@ void job_store::connect() {
 
 std::vector<submit_result>
 job_store::submit(const std::vector<submit_request>& requests) {
+  settle_in_doubt();
   std::vector<redis_client::script_call> calls;
   calls.reserve(requests.size());
   for (auto& req : requests) {
@@ -172,11 +175,20 @@ job_store::submit(const std::vector<submit_request>& requests) {
       append_job(args, job);
     calls.push_back({"enqueue", {}, std::move(args)});
   }
-  auto replies = redis_.eval_many(calls);
+  std::vector<reply_ptr> replies;
+  try {
+    replies = redis_.eval_many(calls);
+  } catch (const redis_error&) {
+    if (redis_.last_pipeline_sent())
+      for (auto& req : requests)
+        remember_in_doubt(req);
+    throw;
+  }
   std::vector<submit_result> results(requests.size());
   for (size_t i = 0; i < replies.size(); ++i) {
     auto& reply = replies[i];
     if (!reply) { // the connection failed first: see write_window_ms
+      remember_in_doubt(requests[i]);
       results[i].created = false;
       results[i].unavailable = true;
       continue;
@@ -202,6 +214,45 @@ job_store::submit(const std::vector<submit_request>& requests) {
   return results;
 }
 
+// Bounded: during a long outage every request is in doubt, but past the
+// write window Redis refuses them anyway; the newest matter.
+constexpr size_t max_in_doubt = 10000;
+
+void job_store::remember_in_doubt(const submit_request& request) {
+  std::string joined;
+  for (auto& job : request.jobs)
+    joined += (joined.empty() ? "" : ",") + job.id;
+  if (in_doubt_.size() >= max_in_doubt)
+    in_doubt_.erase(in_doubt_.begin());
+  in_doubt_.emplace_back(request.idempotency_key, std::move(joined));
+}
+
+std::pair<uint32_t, uint32_t> job_store::settle_in_doubt() {
+  if (in_doubt_.empty())
+    return {0, 0};
+  redis_args args{key_prefix, std::to_string(in_doubt_.size())};
+  for (auto& [idem_key, ids] : in_doubt_) {
+    args.push_back(idem_key);
+    args.push_back(ids);
+  }
+  auto reply = redis_.eval("withdraw", {}, args); // throws: try again later
+  expect_ok(reply, "withdraw");
+  in_doubt_.clear();
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2)
+    throw redis_error("withdraw: unexpected reply");
+  auto withdrawn = static_cast<uint32_t>(reply->element[0]->integer);
+  auto kept = static_cast<uint32_t>(reply->element[1]->integer);
+  if (withdrawn > 0)
+    logs::warn("store", fmt::format("withdrew {} job(s) Redis wrote after "
+                                    "their request was answered 503",
+                                    withdrawn));
+  if (kept > 0)
+    logs::error("store", fmt::format("{} job(s) answered 503 were delivered "
+                                     "before they could be withdrawn",
+                                     kept));
+  return {withdrawn, kept};
+}
+
 bool job_store::create(const job_record& job) {
   try {
     return submit({submit_request{{job}, ""}}).front().created;
@@ -213,6 +264,7 @@ bool job_store::create(const job_record& job) {
 }
 
 std::optional<job_record> job_store::find(const std::string& id) {
+  settle_in_doubt();
   return find_many({id}).front();
 }
 
@@ -233,6 +285,7 @@ job_store::find_many(const std::vector<std::string>& ids) {
 }
 
 job_page job_store::list(const list_query& query) {
+  settle_in_doubt();
   auto first = static_cast<int64_t>(query.offset);
   // One more than the page, to know whether another page follows.
   auto ids = to_strings(
@@ -360,6 +413,7 @@ bool job_store::ping() {
 std::vector<delivery> job_store::claim(const std::string& worker_id,
                                        const std::vector<std::string>& queues,
                                        uint32_t max, int64_t now) {
+  settle_in_doubt();
   std::vector<delivery> out;
   for (auto& queue : queues) {
     if (out.size() >= max)

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/backoff.hpp"
@@ -65,6 +66,17 @@ public:
   bool create(const job_record& job);
 
   std::optional<job_record> find(const std::string& id);
+
+  /// Undoes enqueues answered 503 that Redis may have run anyway (the
+  /// reply was lost); runs by itself before the next submit, claim or read,
+  /// so no such job is delivered or listed. Returns {withdrawn, kept}: kept
+  /// jobs were delivered meanwhile (another server claimed them).
+  std::pair<uint32_t, uint32_t> settle_in_doubt();
+
+  /// Enqueue requests whose outcome is unknown, waiting for settle_in_doubt.
+  size_t in_doubt() const {
+    return in_doubt_.size();
+  }
 
   /// Reads many jobs in one round trip; nullopt where gone.
   std::vector<std::optional<job_record>>
@@ -134,6 +146,7 @@ private:
   change_result change(const char* script, const std::string& id,
                        redis_args extra);
   std::string write_deadline() const;
+  void remember_in_doubt(const submit_request& request);
   /// Sets each queue's oldest_ready_at from the ids at the stack bottoms.
   void fill_oldest_ready_at(std::vector<queue_stats>& stats,
                             const std::vector<std::string>& ids);
@@ -143,6 +156,8 @@ private:
 
   store_options options_;
   redis_client redis_;
+  /// {idempotency key, ids joined by ','} of enqueues of unknown outcome.
+  std::vector<std::pair<std::string, std::string>> in_doubt_;
 };
 
 } // namespace jobstack

@@ -134,6 +134,7 @@ reply_ptr redis_client::command(const redis_args& args) {
 
 std::vector<reply_ptr>
 redis_client::pipeline(const std::vector<redis_args>& commands) {
+  last_pipeline_sent_ = false;
   ensure_connected();
   auto started = std::chrono::steady_clock::now();
   std::vector<const char*> argv;
@@ -150,6 +151,7 @@ redis_client::pipeline(const std::vector<redis_args>& commands) {
         != REDIS_OK)
       fail("append");
   }
+  last_pipeline_sent_ = true; // hiredis writes them on the first read
   std::vector<reply_ptr> replies;
   replies.reserve(commands.size());
   for (size_t i = 0; i < commands.size(); ++i) {
@@ -206,6 +208,7 @@ reply_ptr redis_client::eval(const std::string& script, const redis_args& keys,
 
 std::vector<reply_ptr>
 redis_client::eval_many(const std::vector<script_call>& calls) {
+  last_pipeline_sent_ = false;
   ensure_connected(); // (re)loads the scripts, so the SHAs below exist
   std::vector<redis_args> commands;
   commands.reserve(calls.size());

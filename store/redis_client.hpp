@@ -99,6 +99,12 @@ public:
   };
   std::vector<reply_ptr> eval_many(const std::vector<script_call>& calls);
 
+  /// Whether the last pipeline got as far as sending: if it then failed,
+  /// its commands may have run.
+  bool last_pipeline_sent() const {
+    return last_pipeline_sent_;
+  }
+
 private:
   void ensure_connected();
   void disconnect();
@@ -117,6 +123,7 @@ private:
   std::chrono::milliseconds retry_delay_{0};
   int64_t clock_offset_ms_ = 0;
   bool ever_connected_ = false;
+  bool last_pipeline_sent_ = false;
 };
 
 /// Throws redis_error if `reply` is an error reply.

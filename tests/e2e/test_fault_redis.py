@@ -5,7 +5,8 @@ throughout. (a) Redis frozen (SIGSTOP) for 5 s: every POST is answered within
 /readyz is 503 within 3 s; after SIGCONT POSTs are 201 and /readyz 200 again
 within 10 s, by themselves. Every job answered 201 ends succeeded and the
 queue holds exactly those jobs: no request answered 503 wrote one (the Lua
-scripts refuse writes that reach Redis late). (b) Redis (appendfsync always)
+scripts refuse writes that reach Redis late, and a write Redis ran just
+before it froze, its reply lost, is withdrawn once Redis answers again). (b) Redis (appendfsync always)
 SIGKILLed and restarted on the same data dir: same answers while it is down,
 every job answered 201 is still there and runs."""
 

@@ -14,6 +14,7 @@
 #include "store/job_store.hpp"
 #include "store/redis_keys.hpp"
 #include "tests/integration/redis_server.hpp"
+#include "tests/integration/reply_hole.hpp"
 #include "tests/value_of.hpp"
 
 using namespace jobstack;
@@ -629,6 +630,96 @@ CAF_TEST(scripts are reloaded after a script flush) {
   submit(1);
   db->redis().command({"SCRIPT", "FLUSH"});
   CAF_CHECK_EQUAL(db->claim("w1", {"default"}, 1, now_us()).size(), 1u);
+}
+
+// A store whose replies pass through `hole`: short command timeout, so a
+// swallowed reply fails the call quickly.
+std::unique_ptr<job_store> store_behind(test::reply_hole& hole) {
+  store_options opts;
+  opts.redis.port = hole.port();
+  opts.redis.command_timeout = std::chrono::milliseconds{300};
+  opts.write_window_ms = 250; // inside the command timeout, as in production
+  return std::make_unique<job_store>(opts);
+}
+
+// Calls f until it stops throwing (the client backs off before it
+// reconnects), for a bounded time.
+template <class F>
+bool eventually(F f) {
+  for (int i = 0; i < 50; ++i) {
+    try {
+      f();
+      return true;
+    } catch (const redis_error&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    }
+  }
+  return false;
+}
+
+bool submit_fails(job_store& store, const submit_request& request) {
+  try {
+    store.submit({request});
+  } catch (const redis_error&) {
+    return true;
+  }
+  return false;
+}
+
+CAF_TEST(an enqueue whose reply was lost is withdrawn before anything else) {
+  test::reply_hole hole{server.port()};
+  auto lossy = store_behind(hole);
+  lossy->connect();
+  hole.swallow_replies(true);
+  submit_request request{{new_job(), new_job()}, "k-lost"};
+  CAF_REQUIRE(submit_fails(*lossy, request)); // the API answers 503
+  CAF_CHECK_EQUAL(lossy->in_doubt(), 1u);
+  // Redis did write them: this is the case being undone.
+  CAF_CHECK_EQUAL(count("default", "queued"), 2);
+  hole.swallow_replies(false);
+  std::optional<job_record> found;
+  CAF_REQUIRE(eventually([&] { found = lossy->find(request.jobs[0].id); }));
+  CAF_CHECK(!found);
+  CAF_CHECK_EQUAL(lossy->in_doubt(), 0u);
+  CAF_CHECK_EQUAL(count("default", "queued"), 0);
+  CAF_CHECK_EQUAL(llen(keys::ready("default")), 0);
+  CAF_CHECK_EQUAL(
+      db->redis().command({"EXISTS", keys::idempotency("k-lost")})->integer, 0);
+  // The client's retry with the same key creates the jobs anew.
+  auto again = lossy->submit({submit_request{{new_job()}, "k-lost"}});
+  CAF_CHECK(again.at(0).created);
+  CAF_CHECK_EQUAL(count("default", "queued"), 1);
+}
+
+CAF_TEST(an enqueue of unknown outcome that was delivered meanwhile is kept) {
+  test::reply_hole hole{server.port()};
+  auto lossy = store_behind(hole);
+  lossy->connect();
+  hole.swallow_replies(true);
+  submit_request request{{new_job()}, ""};
+  CAF_REQUIRE(submit_fails(*lossy, request));
+  // Another server's broker delivers it before this one hears from Redis.
+  CAF_REQUIRE_EQUAL(db->claim("w1", {"default"}, 1, now_us()).size(), 1u);
+  hole.swallow_replies(false);
+  std::pair<uint32_t, uint32_t> settled;
+  CAF_REQUIRE(eventually([&] { settled = lossy->settle_in_doubt(); }));
+  CAF_CHECK_EQUAL(settled.first, 0u);
+  CAF_CHECK_EQUAL(settled.second, 1u);
+  CAF_CHECK_EQUAL(status_of(request.jobs[0].id), "running");
+}
+
+CAF_TEST(an enqueue that never reached redis leaves nothing in doubt) {
+  test::reply_hole hole{server.port()};
+  auto lossy = store_behind(hole);
+  lossy->connect();
+  server.stop();
+  CAF_CHECK(submit_fails(*lossy, submit_request{{new_job()}, ""}));
+  // The broken connection was noticed on the write or the read, so the
+  // call may have been sent; a second call cannot even connect.
+  auto before = lossy->in_doubt();
+  CAF_CHECK(submit_fails(*lossy, submit_request{{new_job()}, ""}));
+  CAF_CHECK_EQUAL(lossy->in_doubt(), before);
+  server.start();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
