@@ -165,16 +165,30 @@ void job_store::connect() {
 std::vector<submit_result>
 job_store::submit(const std::vector<submit_request>& requests) {
   settle_in_doubt();
+  // One script call per chunk of requests (a chunk ends once it holds this
+  // many jobs), so a call stays short and a batch costs one round trip.
+  constexpr size_t jobs_per_call = 2000;
   std::vector<redis_client::script_call> calls;
-  calls.reserve(requests.size());
-  for (auto& req : requests) {
-    redis_args args{key_prefix, req.idempotency_key,
-                    std::to_string(options_.idempotency_ttl_s),
-                    write_deadline(), std::to_string(req.jobs.size())};
-    for (auto& job : req.jobs)
-      append_job(args, job);
+  std::vector<size_t> first_request; // of each call
+  auto deadline = write_deadline();
+  for (size_t i = 0; i < requests.size();) {
+    redis_args args{key_prefix, std::to_string(options_.idempotency_ttl_s),
+                    deadline, ""};
+    size_t n = 0;
+    size_t jobs = 0;
+    first_request.push_back(i);
+    for (; i < requests.size() && (n == 0 || jobs < jobs_per_call); ++i, ++n) {
+      auto& req = requests[i];
+      args.push_back(req.idempotency_key);
+      args.push_back(std::to_string(req.jobs.size()));
+      for (auto& job : req.jobs)
+        append_job(args, job);
+      jobs += req.jobs.size();
+    }
+    args[3] = std::to_string(n);
     calls.push_back({"enqueue", {}, std::move(args)});
   }
+  first_request.push_back(requests.size());
   std::vector<reply_ptr> replies;
   try {
     replies = redis_.eval_many(calls);
@@ -185,33 +199,46 @@ job_store::submit(const std::vector<submit_request>& requests) {
     throw;
   }
   std::vector<submit_result> results(requests.size());
-  for (size_t i = 0; i < replies.size(); ++i) {
-    auto& reply = replies[i];
+  for (size_t c = 0; c < replies.size(); ++c) {
+    auto& reply = replies[c];
+    auto from = first_request[c];
+    auto to = first_request[c + 1];
     if (!reply) { // the connection failed first: see write_window_ms
-      remember_in_doubt(requests[i]);
-      results[i].created = false;
-      results[i].unavailable = true;
+      for (auto i = from; i < to; ++i) {
+        remember_in_doubt(requests[i]);
+        results[i].created = false;
+        results[i].unavailable = true;
+      }
       continue;
     }
     expect_ok(reply, "enqueue");
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
       throw redis_error("enqueue: unexpected reply");
-    auto code = reply->element[0]->integer;
-    if (code == 1) {
-      results[i].jobs = requests[i].jobs;
-    } else if (code == 0) { // a repeated idempotency key
-      results[i].created = false;
-      for (auto& job : find_many(split_ids(reply_string(reply->element[1]))))
-        if (job)
-          results[i].jobs.push_back(std::move(*job));
-    } else if (code == -2) {
+    if (reply->element[0]->integer == -2)
       throw redis_error("redis answered too late; nothing was written");
-    } else {
-      throw redis_error("enqueue: job id " + reply_string(reply->element[1])
-                        + " exists");
-    }
+    if (reply->elements != 2 * (to - from))
+      throw redis_error("enqueue: unexpected reply");
+    for (auto i = from; i < to; ++i)
+      read_enqueue_reply(requests[i], reply->element[2 * (i - from)],
+                         reply->element[2 * (i - from) + 1], results[i]);
   }
   return results;
+}
+
+void job_store::read_enqueue_reply(const submit_request& request,
+                                   const redisReply* code,
+                                   const redisReply* detail,
+                                   submit_result& result) {
+  if (code->integer == 1) {
+    result.jobs = request.jobs;
+  } else if (code->integer == 0) { // a repeated idempotency key
+    result.created = false;
+    for (auto& job : find_many(split_ids(reply_string(detail))))
+      if (job)
+        result.jobs.push_back(std::move(*job));
+  } else {
+    throw redis_error("enqueue: job id " + reply_string(detail) + " exists");
+  }
 }
 
 // Bounded: during a long outage every request is in doubt, but past the
@@ -446,30 +473,41 @@ std::vector<delivery> job_store::claim(const std::string& worker_id,
 std::vector<std::string>
 job_store::ack(const std::string& worker_id,
                const std::vector<job_outcome>& outcomes, int64_t now) {
+  // One script call per chunk of outcomes; chunks keep each call short.
+  constexpr size_t outcomes_per_call = 200;
   std::vector<redis_client::script_call> calls;
-  calls.reserve(outcomes.size());
-  for (auto& outcome : outcomes) {
-    auto delay_ms = retry_delay_ms(options_.backoff, outcome.attempt, jitter());
-    auto retry_at_ms = now / 1000 + delay_ms;
-    calls.push_back(
-        {"ack",
-         {},
-         {key_prefix, outcome.job_id, std::to_string(outcome.attempt),
-          worker_id, outcome.succeeded ? "1" : "0",
-          outcome.retryable ? "1" : "0",
-          outcome.succeeded ? outcome.result : outcome.error,
-          std::to_string(now), std::to_string(retry_at_ms),
-          std::to_string(retry_at_ms * 1000),
-          std::to_string(options_.retention_s)}});
+  for (size_t first = 0; first < outcomes.size(); first += outcomes_per_call) {
+    auto n = std::min(outcomes_per_call, outcomes.size() - first);
+    redis_args args{key_prefix, worker_id, std::to_string(now),
+                    std::to_string(options_.retention_s), std::to_string(n)};
+    args.reserve(args.size() + n * 7);
+    for (size_t i = first; i < first + n; ++i) {
+      auto& outcome = outcomes[i];
+      auto delay_ms
+          = retry_delay_ms(options_.backoff, outcome.attempt, jitter());
+      auto retry_at_ms = now / 1000 + delay_ms;
+      args.push_back(outcome.job_id);
+      args.push_back(std::to_string(outcome.attempt));
+      args.emplace_back(outcome.succeeded ? "1" : "0");
+      args.emplace_back(outcome.retryable ? "1" : "0");
+      args.push_back(outcome.succeeded ? outcome.result : outcome.error);
+      args.push_back(std::to_string(retry_at_ms));
+      args.push_back(std::to_string(retry_at_ms * 1000));
+    }
+    calls.push_back({"ack", {}, std::move(args)});
   }
   static const char* verdicts[] = {ack_verdict::stale, ack_verdict::succeeded,
                                    ack_verdict::retry, ack_verdict::dead};
   std::vector<std::string> out;
-  if (calls.empty())
-    return out;
+  out.reserve(outcomes.size());
   for (auto& reply : redis_.eval_many(calls)) {
-    auto code = expect_integer(reply, "ack");
-    out.emplace_back(verdicts[code >= 0 && code <= 3 ? code : 0]);
+    expect_ok(reply, "ack");
+    if (reply->type != REDIS_REPLY_ARRAY)
+      throw redis_error("ack: unexpected reply");
+    for (size_t i = 0; i < reply->elements; ++i) {
+      auto code = reply->element[i]->integer;
+      out.emplace_back(verdicts[code >= 0 && code <= 3 ? code : 0]);
+    }
   }
   return out;
 }

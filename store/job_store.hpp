@@ -147,6 +147,8 @@ private:
                        redis_args extra);
   std::string write_deadline() const;
   void remember_in_doubt(const submit_request& request);
+  void read_enqueue_reply(const submit_request& request, const redisReply* code,
+                          const redisReply* detail, submit_result& result);
   /// Sets each queue's oldest_ready_at from the ids at the stack bottoms.
   void fill_oldest_ready_at(std::vector<queue_stats>& stats,
                             const std::vector<std::string>& ids);

@@ -22,11 +22,11 @@ for _ = 1, tonumber(ARGV[3]) do
   end
   local job = job_key(id)
   local f = redis.call('HMGET', job, 'status', 'type', 'payload', 'timeout_ms',
-                       'request_id', 'created_at', 'run_at')
+                       'request_id', 'created_at', 'run_at', 'attempts')
   if f[1] == 'queued' then
-    local attempts = redis.call('HINCRBY', job, 'attempts', 1)
+    local attempts = (tonumber(f[8]) or 0) + 1
     redis.call('HSET', job, 'status', 'running', 'worker', worker,
-               'started_at', now, 'updated_at', now)
+               'started_at', now, 'updated_at', now, 'attempts', attempts)
     enter_status(queue, id, 'running', now)
     redis.call('ZADD', leases_key,
                tonumber(ARGV[6]) + tonumber(f[4]) + tonumber(ARGV[7]), id)

@@ -315,6 +315,33 @@ CAF_TEST(many acks go in one call) {
   CAF_CHECK_EQUAL(count("default", "succeeded"), 50);
 }
 
+CAF_TEST(one ack call gives each outcome its own verdict in order) {
+  submit(4, "default", 1);
+  auto ds = db->claim("w1", {"default"}, 4, now_us());
+  CAF_REQUIRE_EQUAL(ds.size(), 4u);
+  auto stale = outcome(ds[3], true);
+  stale.attempt += 1; // not the attempt that counts
+  auto applied = db->ack("w1",
+                         {outcome(ds[0], true), outcome(ds[1], false, false),
+                          outcome(ds[2], false, true), stale},
+                         now_us());
+  // ds[2] is on its only attempt (max_attempts 1): a retryable failure dies.
+  CAF_CHECK_EQUAL(applied, (verdicts{ack_verdict::succeeded, ack_verdict::dead,
+                                     ack_verdict::dead, ack_verdict::stale}));
+  CAF_CHECK_EQUAL(status_of(ds[0].job_id), "succeeded");
+  CAF_CHECK_EQUAL(status_of(ds[3].job_id), "running");
+  // More outcomes than one script call takes: still one verdict each.
+  submit(450);
+  auto many = db->claim("w2", {"default"}, 450, now_us());
+  std::vector<job_outcome> outs;
+  for (auto& d : many)
+    outs.push_back(outcome(d, true));
+  auto all = db->ack("w2", outs, now_us());
+  CAF_CHECK_EQUAL(all.size(), 450u);
+  CAF_CHECK_EQUAL(std::count(all.begin(), all.end(), ack_verdict::succeeded),
+                  450);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
 
 #undef CAF_SUITE
@@ -383,6 +410,32 @@ CAF_TEST(the lua scripts and the key builders name the same keys) {
   db->claim("w1", {"mail"}, 1, now_us());
   CAF_CHECK(exists(keys::inflight("w1")));
   CAF_CHECK(exists(keys::status_index("mail", "running")));
+}
+
+CAF_TEST(many requests in one submit are each written whole or refused) {
+  auto first = db->submit({submit_request{{new_job("mail")}, "k-2"}});
+  CAF_REQUIRE(first.at(0).created);
+  auto in_b = new_job("b");
+  auto in_c = new_job("c");
+  auto results = db->submit({submit_request{{new_job("a")}, ""},
+                             submit_request{{in_b, in_c}, "k-3"},
+                             submit_request{{new_job("mail")}, "k-2"},
+                             submit_request{{new_job("a")}, "k-3"}});
+  CAF_REQUIRE_EQUAL(results.size(), 4u);
+  CAF_CHECK(results[0].created);
+  CAF_CHECK(results[1].created);
+  CAF_CHECK(!results[2].created); // a repeat of an earlier submit
+  CAF_REQUIRE_EQUAL(results[2].jobs.size(), 1u);
+  CAF_CHECK_EQUAL(results[2].jobs[0].id, first[0].jobs[0].id);
+  CAF_CHECK(!results[3].created); // a repeat within the same call
+  CAF_REQUIRE_EQUAL(results[3].jobs.size(), 2u);
+  CAF_CHECK_EQUAL(results[3].jobs[0].id, in_b.id);
+  CAF_CHECK_EQUAL(count("a", "queued"), 1);
+  CAF_CHECK_EQUAL(count("b", "queued"), 1);
+  CAF_CHECK_EQUAL(count("c", "queued"), 1);
+  CAF_CHECK_EQUAL(count("mail", "queued"), 1);
+  auto queues = db->all_stats();
+  CAF_CHECK_EQUAL(queues.size(), 4u); // every queue of the call is known
 }
 
 CAF_TEST(a batch is written whole or not at all) {
