@@ -43,19 +43,57 @@ http_reply json_reply(int status, const json& body) {
   return reply;
 }
 
-// Asks the broker and renders its answer (type T) with `render`.
+// Answers `sink` once: with the broker's answer, or with a 503 when its
+// deadline passed first, whichever comes first.
+void track_deadline(self_ptr self, const std::shared_ptr<answer_once>& once,
+                    std::chrono::milliseconds timeout);
+
+// Asks the broker and renders its answer (type T) with `render`. The
+// deadline is kept by the ingress itself (see ask_deadlines) rather than by
+// a CAF request timeout per request, which costs a wake-up of CAF's clock
+// thread and a timeout message for every request, even answered ones.
 template <class T, class Render, class... Ts>
 void ask(self_ptr self, const broker_actor& broker,
          std::chrono::milliseconds timeout, const reply_sink& sink,
          const std::string& what, Render render, Ts&&... xs) {
-  self->request(broker, timeout, std::forward<Ts>(xs)...)
-      .then([sink, render](T& answer) { sink.deliver(render(answer)); },
-            [sink, what](caf::error& err) {
+  auto once = std::make_shared<answer_once>(sink);
+  track_deadline(self, once, timeout);
+  self->request(broker, caf::infinite, std::forward<Ts>(xs)...)
+      .then([once, render](T& answer) { once->deliver(render(answer)); },
+            [once, what](caf::error& err) {
               if (err != errc::not_found && err != errc::conflict)
                 logs::warn("ingress", fmt::format("broker request failed: {}",
                                                   caf::to_string(err)));
-              sink.deliver(error_to_reply(err, what));
+              once->deliver(error_to_reply(err, what));
             });
+}
+
+void schedule_tick(self_ptr self) {
+  auto& st = self->state;
+  if (st.tick_scheduled || st.deadlines.empty())
+    return;
+  st.tick_scheduled = true;
+  auto wait = std::max(caf::timespan{0},
+                       std::min(st.deadlines.next() - self->clock().now(),
+                                caf::timespan{deadline_tick}));
+  self->delayed_send(self, wait, tick_atom::value);
+}
+
+void track_deadline(self_ptr self, const std::shared_ptr<answer_once>& once,
+                    std::chrono::milliseconds timeout) {
+  self->state.deadlines.push(self->clock().now() + timeout, once);
+  schedule_tick(self);
+}
+
+void on_tick(self_ptr self) {
+  self->state.tick_scheduled = false;
+  auto late = error_to_reply(caf::sec::request_timeout, "job");
+  if (auto n = self->state.deadlines.expire(self->clock().now(), late))
+    logs::warn("ingress",
+               fmt::format("the broker did not answer {} request(s) in time; "
+                           "answered 503",
+                           n));
+  schedule_tick(self);
 }
 
 http_reply created_reply(const submit_result& result, bool batch) {
@@ -150,6 +188,7 @@ ingress(ingress_actor::stateful_pointer<ingress_state> self,
     return json_reply(200, job_to_json(j));
   };
   return {
+      [=](tick_atom) { on_tick(self); },
       [=](api_command& cmd, const reply_sink& sink) {
         switch (cmd.op) {
         case api_op::create:

@@ -10,6 +10,7 @@
 
 #include "core/http_reply.hpp"
 #include "http/routes.hpp"
+#include "messages/atoms.hpp"
 
 namespace jobstack {
 
@@ -18,7 +19,9 @@ struct reply_sink {
   reply_fn deliver;
 };
 
-using ingress_actor = caf::typed_actor<caf::reacts_to<api_command, reply_sink>>;
+/// tick: the ingress' own timer for the deadlines of its open requests.
+using ingress_actor = caf::typed_actor<caf::reacts_to<api_command, reply_sink>,
+                                       caf::reacts_to<tick_atom>>;
 
 } // namespace jobstack
 

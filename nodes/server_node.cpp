@@ -5,6 +5,7 @@
 // at an actor that is gone: HTTP stops -> actors exit -> system shuts down.
 #include "nodes/server_node.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -113,8 +114,11 @@ server_settings read_server_settings(const settings_reader& in) {
       in.integer(settings::http_max_url, 64, 1024 * 1024));
   out.http.read_timeout = std::chrono::milliseconds{
       in.integer(settings::http_read_timeout, 100, 3600 * 1000)};
+  // At least 3 s: the ingress answers 503 shortly before it (see the
+  // ingress options), which must leave the store its queue budget and a
+  // Redis round trip, or a write could land after its 503.
   out.http.request_timeout = std::chrono::milliseconds{
-      in.integer(settings::http_request_timeout, 1000, 3600 * 1000)};
+      in.integer(settings::http_request_timeout, 3000, 3600 * 1000)};
   out.http.max_connections = static_cast<size_t>(
       in.integer(settings::http_max_connections, 1, 1000000));
   read_http_tls(in, out.http);
@@ -170,6 +174,10 @@ int serve(node_config& cfg, const server_settings& s) {
     return 1;
   }
   ingress_options front_opts;
+  // The ingress answers 503 before RESTinio would give up on the request
+  // (its deadline may come up to one deadline tick late).
+  front_opts.broker_timeout = std::min(
+      front_opts.broker_timeout, s.http.request_timeout - 2 * deadline_tick);
   front_opts.render_metrics = [registry, process = make_process_metrics(),
                                logs = make_log_metrics()](
                                   const cluster_snapshot& snapshot) {

@@ -157,10 +157,16 @@ CAF_TEST(readiness follows the redis check) {
 }
 
 CAF_TEST(a broker that does not answer in time gives 503) {
+  // Takes every request and never answers it.
   auto silent = sys.spawn(
-      [](test::spawn_tag) -> caf::behavior {
-        return {[](caf::message&) {
-          return caf::delegated<void>{};
+      [](caf::event_based_actor* silent_self,
+         test::spawn_tag) -> caf::behavior {
+        silent_self->set_default_handler(
+            [](caf::scheduled_actor*,
+               caf::message_view&) -> caf::result<caf::message> {
+              return caf::delegated<caf::message>{}; // nobody ever answers
+            });
+        return {[](test::spawn_tag) {
         }};
       },
       test::spawn_tag{});
@@ -170,8 +176,49 @@ CAF_TEST(a broker that does not answer in time gives 503) {
   self->send(slow, cmd(api_op::get, "x"), reply_sink{[out](http_reply r) {
                *out = std::move(r);
              }});
-  run(); // also fires the request timeout
+  sched.run();                            // the messages only, no timers
+  CAF_CHECK_NOT_EQUAL(last->status, 503); // not answered yet
+  run();                                  // fires the ingress' deadline tick
   CAF_CHECK_EQUAL(last->status, 503);
+  CAF_CHECK_EQUAL(header("Retry-After"), "1");
+}
+
+CAF_TEST(deadlines expire in order and skip answered requests) {
+  ask_deadlines book;
+  std::vector<int> statuses;
+  auto once = [&](int tag) {
+    return std::make_shared<answer_once>(
+        reply_sink{[&statuses, tag](const http_reply& r) {
+          statuses.push_back(tag * 1000 + r.status);
+        }});
+  };
+  auto t0 = caf::actor_clock::time_point{};
+  auto a = once(1);
+  auto b = once(2);
+  auto c = once(3);
+  book.push(t0 + 1s, a);
+  book.push(t0 + 2s, b);
+  book.push(t0 + 3s, c);
+  http_reply ok;
+  ok.status = 201;
+  a->deliver(ok); // answered in time
+  http_reply late;
+  late.status = 503;
+  CAF_CHECK_EQUAL(book.expire(t0 + 1500ms, late), 0u);
+  CAF_CHECK_EQUAL(book.size(), 2u); // the answered one is gone
+  CAF_CHECK_EQUAL(book.expire(t0 + 2s, late), 1u);
+  b->deliver(ok); // too late: answered once only
+  CAF_CHECK_EQUAL(statuses, (std::vector<int>{1201, 2503}));
+  CAF_CHECK_EQUAL(book.size(), 1u);
+}
+
+CAF_TEST(an answer in time leaves no deadline behind) {
+  send(create("echo"));
+  CAF_CHECK_EQUAL(last->status, 201);
+  auto& st = deref<ingress_actor::stateful_base<ingress_state>>(front).state;
+  run(); // the next deadline tick drops the answered request
+  CAF_CHECK(st.deadlines.empty());
+  CAF_CHECK(!st.tick_scheduled);
 }
 
 CAF_TEST(error replies have the api error shape) {
