@@ -78,7 +78,9 @@ worker(worker_actor::stateful_pointer<worker_state> self,
        std::shared_ptr<std::atomic<bool>> node_stopping) {
   self->state.exec = std::make_unique<blocking_executor>();
   return {
-      [=](run_atom, const delivery& job) {
+      [=](run_atom, const delivery& job) -> caf::result<job_outcome> {
+        if (handlers->runs_inline(job.type)) // returns at once, never blocks
+          return run_job(*handlers, job, [] { return false; });
         self->state.current = self->make_response_promise<job_outcome>();
         auto rp = self->state.current;
         start_attempt(self, *handlers, node_stopping, handlers, job);

@@ -67,11 +67,11 @@ job_outcome failed(const delivery& job, std::string error, bool retryable) {
 } // namespace
 
 void add_builtin_handlers(handler_registry& registry) {
-  registry.add("echo",
-               [](const json& payload, handler_context&) { return payload; });
+  registry.add_inline(
+      "echo", [](const json& payload, handler_context&) { return payload; });
   registry.add("sleep", sleep_handler);
-  registry.add("fail", fail_handler);
-  registry.add("flaky", flaky_handler);
+  registry.add_inline("fail", fail_handler);
+  registry.add_inline("flaky", flaky_handler);
 }
 
 job_outcome run_job(const handler_registry& registry, const delivery& job,

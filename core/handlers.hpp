@@ -63,17 +63,36 @@ using handler_fn
 
 class handler_registry {
 public:
+  /// A handler that may block: it runs on the worker's own thread, watched
+  /// by the job's timeout.
   void add(std::string type, handler_fn fn) {
-    handlers_[std::move(type)] = std::move(fn);
+    handlers_[std::move(type)] = {std::move(fn), false};
+  }
+
+  /// A handler that returns at once and never blocks (pure computation on
+  /// the payload): it runs right on the worker actor, with no hand-off to a
+  /// thread and no timeout timer, which is most of what a short job costs.
+  void add_inline(std::string type, handler_fn fn) {
+    handlers_[std::move(type)] = {std::move(fn), true};
   }
 
   const handler_fn* find(const std::string& type) const {
     auto i = handlers_.find(type);
-    return i == handlers_.end() ? nullptr : &i->second;
+    return i == handlers_.end() ? nullptr : &i->second.fn;
+  }
+
+  /// True for a type added with add_inline.
+  bool runs_inline(const std::string& type) const {
+    auto i = handlers_.find(type);
+    return i != handlers_.end() && i->second.runs_inline;
   }
 
 private:
-  std::unordered_map<std::string, handler_fn> handlers_;
+  struct entry {
+    handler_fn fn;
+    bool runs_inline = false;
+  };
+  std::unordered_map<std::string, entry> handlers_;
 };
 
 /// Registers echo, sleep, fail and flaky.

@@ -107,4 +107,18 @@ CAF_TEST(application handlers can be registered) {
   CAF_CHECK_EQUAL(out.error, "never works");
 }
 
+CAF_TEST(only handlers that cannot block run inline) {
+  CAF_CHECK(registry.runs_inline("echo"));
+  CAF_CHECK(registry.runs_inline("fail"));
+  CAF_CHECK(registry.runs_inline("flaky"));
+  CAF_CHECK(!registry.runs_inline("sleep")); // blocks: its own thread
+  CAF_CHECK(!registry.runs_inline("no-such-type"));
+  registry.add("app.blocking",
+               [](const nlohmann::json& p, handler_context&) { return p; });
+  registry.add_inline(
+      "app.quick", [](const nlohmann::json& p, handler_context&) { return p; });
+  CAF_CHECK(!registry.runs_inline("app.blocking"));
+  CAF_CHECK(registry.runs_inline("app.quick"));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
