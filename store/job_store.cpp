@@ -102,14 +102,20 @@ void set_field(job_record& job, const std::string& name, std::string value) {
     job.request_id = std::move(value);
 }
 
-std::optional<job_record> to_job(const redisReply* reply) {
+// A job hash as read by HGETALL; enqueue.lua leaves out the id (it is in
+// the key) and fields at their defaults.
+std::optional<job_record> to_job(const std::string& id,
+                                 const redisReply* reply) {
   if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY
       || reply->elements == 0)
     return std::nullopt;
   job_record job;
+  job.id = id;
   for (size_t i = 0; i + 1 < reply->elements; i += 2)
     set_field(job, reply_string(reply->element[i]),
               reply_string(reply->element[i + 1]));
+  if (job.updated_at == 0)
+    job.updated_at = job.created_at;
   return job;
 }
 
@@ -304,9 +310,10 @@ job_store::find_many(const std::vector<std::string>& ids) {
   std::vector<std::optional<job_record>> jobs;
   if (commands.empty())
     return jobs;
-  for (auto& reply : redis_.pipeline(commands)) {
-    expect_ok(reply, "HGETALL");
-    jobs.push_back(to_job(reply.get()));
+  auto replies = redis_.pipeline(commands);
+  for (size_t i = 0; i < replies.size(); ++i) {
+    expect_ok(replies[i], "HGETALL");
+    jobs.push_back(to_job(ids[i], replies[i].get()));
   }
   return jobs;
 }

@@ -20,6 +20,28 @@ local idem_ttl = ARGV[2]
 local per_job = 13
 local known_queues = {} -- SADDed in this call
 
+-- The hash fields of the job whose values start at ARGV[j]. Fields at
+-- their defaults are left out (id is in the key; attempts 0, run_at 0,
+-- updated_at = created_at, no request id), which keeps a queued job's hash
+-- in a smaller allocation: Redis memory per job is what a backlog costs.
+local function job_fields(j)
+  local fields = {'queue', ARGV[j + 1], 'type', ARGV[j + 2], 'payload',
+                  ARGV[j + 3], 'status', ARGV[j + 4], 'max_attempts',
+                  ARGV[j + 6], 'timeout_ms', ARGV[j + 7], 'created_at',
+                  ARGV[j + 8]}
+  local function optional(name, value, default)
+    if value ~= default then
+      fields[#fields + 1] = name
+      fields[#fields + 1] = value
+    end
+  end
+  optional('attempts', ARGV[j + 5], '0')
+  optional('updated_at', ARGV[j + 9], ARGV[j + 8])
+  optional('run_at', ARGV[j + 10], '0')
+  optional('request_id', ARGV[j + 12], '')
+  return fields
+end
+
 -- Writes the request whose first value is ARGV[b]; returns its two reply
 -- entries and the index just past it.
 local function write_request(b)
@@ -41,12 +63,7 @@ local function write_request(b)
   for i = 0, n - 1 do
     local j = first + i * per_job
     local id, queue, status = ARGV[j], ARGV[j + 1], ARGV[j + 4]
-    redis.call('HSET', job_key(id), 'id', id, 'queue', queue, 'type',
-               ARGV[j + 2], 'payload', ARGV[j + 3], 'status', status,
-               'attempts', ARGV[j + 5], 'max_attempts', ARGV[j + 6],
-               'timeout_ms', ARGV[j + 7], 'created_at', ARGV[j + 8],
-               'updated_at', ARGV[j + 9], 'run_at', ARGV[j + 10],
-               'request_id', ARGV[j + 12])
+    redis.call('HSET', job_key(id), unpack(job_fields(j)))
     enter_status(queue, id, status, ARGV[j + 11])
     redis.call('ZADD', queue_key(queue, 'all'), ARGV[j + 8], id)
     if not known_queues[queue] then

@@ -13,7 +13,8 @@ for r = 0, n - 1 do
   for id in string.gmatch(joined, '[^,]+') do
     local f = redis.call('HMGET', job_key(id), 'status', 'queue', 'attempts')
     if f[1] then
-      if (f[1] == 'queued' or f[1] == 'scheduled') and f[3] == '0' then
+      if (f[1] == 'queued' or f[1] == 'scheduled')
+          and (f[3] or '0') == '0' then
         leave_status(f[2], id, f[1])
         redis.call('ZREM', queue_key(f[2], 'all'), id)
         redis.call('DEL', job_key(id))
