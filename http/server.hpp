@@ -5,11 +5,13 @@
 // pays its build cost.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "http/routes.hpp"
 #include "messages/ingress.hpp"
@@ -34,7 +36,8 @@ struct http_options {
   /// No answer by then: RESTinio closes the connection (the ingress answers
   /// 503 well before).
   std::chrono::milliseconds request_timeout{10000};
-  size_t threads = 2;
+  /// RESTinio's thread pool: one per core.
+  size_t threads = std::max(1u, std::thread::hardware_concurrency());
   /// Connections open at once; more wait in the listen backlog.
   size_t max_connections = 1024;
   /// HTTPS when both are set (PEM files: certificate chain, private key).
