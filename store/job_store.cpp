@@ -153,6 +153,15 @@ job_store::job_store(store_options options)
   redis_.add_script("expire", lua::expire);
   redis_.add_script("reap", lua::reap);
   redis_.add_script("withdraw", lua::withdraw);
+  redis_.add_script("archive_read", lua::archive_read);
+  redis_.add_script("archive_mark", lua::archive_mark);
+  redis_.add_script("archive_off", lua::archive_off);
+  // Set again at every connect: a Redis restored from an old backup must
+  // not expire finished jobs before they are archived.
+  if (options_.archive)
+    redis_.add_connect_command({"SET", keys::archive_on(), "1"});
+  else
+    redis_.add_connect_command({"DEL", keys::archive_on()});
 }
 
 void job_store::connect() {
@@ -298,7 +307,28 @@ job_page job_store::list(const list_query& query) {
   for (auto& job : find_many(ids))
     if (job) // expired since it was indexed
       page.jobs.push_back(std::move(*job));
+  if (page.next_offset == 0 && status::is_finished(query.status))
+    page.next_key = archive_resume_key(query, page);
   return page;
+}
+
+// The archive goes on after the last job listed from Redis: everything
+// older in the index has expired from Redis (so it is in the archive). When
+// this page listed nothing, after the last entry of the page before.
+archive_key job_store::archive_resume_key(const list_query& query,
+                                          const job_page& page) {
+  if (!page.jobs.empty())
+    return {page.jobs.back().finished_at, page.jobs.back().id};
+  if (query.offset == 0)
+    return {};
+  auto before = std::to_string(query.offset - 1);
+  auto reply = redis_.command({"ZREVRANGE",
+                               keys::status_index(query.queue, query.status),
+                               before, before, "WITHSCORES"});
+  auto entry = to_strings(reply);
+  if (entry.size() != 2)
+    return {};
+  return {to_int(entry[1]), entry[0]};
 }
 
 change_result job_store::change(const char* script, const std::string& id,
@@ -525,7 +555,10 @@ uint32_t job_store::expire_finished(int64_t now) {
   auto cutoff = now - options_.retention_s * 1000000;
   auto reply
       = redis_.eval("expire", {}, {key_prefix, std::to_string(cutoff), "1000"});
-  return static_cast<uint32_t>(expect_integer(reply, "expire"));
+  auto dropped = static_cast<uint32_t>(expect_integer(reply, "expire"));
+  if (!options_.archive) // what archiving left behind, if it was on once
+    release_archive_backlog(now, 1000);
+  return dropped;
 }
 
 uint32_t job_store::reap_expired(int64_t now) {
@@ -536,6 +569,51 @@ uint32_t job_store::reap_expired(int64_t now) {
                             std::to_string(retry_at_ms * 1000),
                             std::to_string(options_.retention_s)});
   return static_cast<uint32_t>(expect_integer(reply, "reap"));
+}
+
+// -- the job-history archive
+// ------------------------------------------------------
+
+archive_batch job_store::read_archive_backlog(uint32_t max) {
+  auto reply
+      = redis_.eval("archive_read", {}, {key_prefix, std::to_string(max)});
+  expect_ok(reply, "archive_read");
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
+    throw redis_error("archive_read: unexpected reply");
+  archive_batch batch;
+  batch.backlog = reply->element[0]->integer;
+  for (size_t i = 1; i + 2 < reply->elements; i += 3) {
+    archive_key key{to_int(reply_string(reply->element[i + 1])),
+                    reply_string(reply->element[i])};
+    auto job = to_job(reply->element[i + 2]);
+    if (job && status::is_finished(job->status))
+      batch.jobs.push_back(std::move(*job));
+    else
+      batch.skipped.push_back(std::move(key));
+  }
+  return batch;
+}
+
+uint32_t job_store::mark_archived(const std::vector<archive_key>& done,
+                                  int64_t now) {
+  if (done.empty())
+    return 0;
+  redis_args args{key_prefix, std::to_string(now),
+                  std::to_string(options_.retention_s)};
+  for (auto& key : done) {
+    args.push_back(key.id);
+    args.push_back(std::to_string(key.finished_at));
+  }
+  auto reply = redis_.eval("archive_mark", {}, args);
+  return static_cast<uint32_t>(expect_integer(reply, "archive_mark"));
+}
+
+uint32_t job_store::release_archive_backlog(int64_t now, uint32_t max) {
+  auto reply = redis_.eval("archive_off", {},
+                           {key_prefix, std::to_string(now),
+                            std::to_string(options_.retention_s),
+                            std::to_string(max)});
+  return static_cast<uint32_t>(expect_integer(reply, "archive_off"));
 }
 
 std::string job_store::write_deadline() const {
