@@ -341,12 +341,11 @@ caf::result<job_page> list_jobs(self_ptr self, list_query query) {
   self->request(st.store, st.options.store_timeout, list_atom::value, query)
       .then(
           [=](job_page& page) mutable {
-            if (page.next_offset != 0 || !page.jobs.empty()) {
-              page.archive_next = page.next_offset == 0;
+            if (!page.archive_next || !page.jobs.empty()) {
               rp.deliver(std::move(page));
               return;
             }
-            auto rest = query; // Redis has no more: the archive goes on
+            auto rest = query; // nothing more in Redis: the archive goes on
             rest.in_archive = true;
             rest.after = page.next_key;
             list_archive(self, std::move(rest), rp);

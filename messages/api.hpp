@@ -75,10 +75,9 @@ typename Inspector::result_type inspect(Inspector& f, list_query& x) {
            x.offset, x.in_archive, x.after);
 }
 
-/// One page of a listing; `next_offset` 0 = last page of Redis. With
-/// `archive_next`, the listing goes on in the archive after `next_key`.
-/// For a finished status whose Redis index is exhausted, the store sets
-/// `next_key` to where the archive would go on (the last job it listed).
+/// One page of a listing; `next_offset` 0 = last page. With `archive_next`
+/// (archiving on, a finished status), the listing goes on in the archive
+/// after `next_key` (the last job listed from Redis; empty: from the start).
 struct job_page {
   std::vector<job_record> jobs;
   uint64_t next_offset = 0;

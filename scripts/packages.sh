@@ -18,19 +18,20 @@ JOBSTACK_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev libhiredis-dev librestinio-dev libasio-dev libfmt-dev
   libhttp-parser-dev prometheus-cpp-dev nlohmann-json3-dev libspdlog-dev libssl-dev
-  libyaml-cpp-dev libtomlplusplus-dev
+  libyaml-cpp-dev libtomlplusplus-dev libpq-dev
 )
 
 JOBSTACK_TEST_PACKAGES=(
   clang-format git clang libclang-rt-14-dev
   redis-server python3 curl
   python3-yaml python3-jsonschema chromium prometheus
+  postgresql
 )
 
 JOBSTACK_RUNTIME_PACKAGES=(
   libcaf-core0.17 libcaf-io0.17 libcaf-openssl0.17 libssl3
   libhiredis0.14 libhttp-parser2.9 libfmt9 libspdlog1.10
-  libprometheus-cpp-core1.0 libyaml-cpp0.7 libtomlplusplus3
+  libprometheus-cpp-core1.0 libyaml-cpp0.7 libtomlplusplus3 libpq5
 )
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

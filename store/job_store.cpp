@@ -295,6 +295,8 @@ job_store::find_many(const std::vector<std::string>& ids) {
 
 job_page job_store::list(const list_query& query) {
   settle_in_doubt();
+  if (options_.archive && status::is_finished(query.status))
+    return list_before_archive(query);
   auto first = static_cast<int64_t>(query.offset);
   // One more than the page, to know whether another page follows.
   auto ids = to_strings(
@@ -307,28 +309,56 @@ job_page job_store::list(const list_query& query) {
   for (auto& job : find_many(ids))
     if (job) // expired since it was indexed
       page.jobs.push_back(std::move(*job));
-  if (page.next_offset == 0 && status::is_finished(query.status))
-    page.next_key = archive_resume_key(query, page);
   return page;
 }
 
-// The archive goes on after the last job listed from Redis: everything
-// older in the index has expired from Redis (so it is in the archive). When
-// this page listed nothing, after the last entry of the page before.
-archive_key job_store::archive_resume_key(const list_query& query,
-                                          const job_page& page) {
-  if (!page.jobs.empty())
-    return {page.jobs.back().finished_at, page.jobs.back().id};
-  if (query.offset == 0)
-    return {};
-  auto before = std::to_string(query.offset - 1);
-  auto reply = redis_.command({"ZREVRANGE",
-                               keys::status_index(query.queue, query.status),
-                               before, before, "WITHSCORES"});
-  auto entry = to_strings(reply);
-  if (entry.size() != 2)
-    return {};
-  return {to_int(entry[1]), entry[0]};
+// With archiving on, a finished index is listed from Redis up to its first
+// job that has expired there (archived jobs expire oldest first), then the
+// listing goes on in the archive after the last job listed from Redis: no
+// job twice, none skipped.
+job_page job_store::list_before_archive(const list_query& query) {
+  auto index = keys::status_index(query.queue, query.status);
+  auto first = static_cast<int64_t>(query.offset);
+  auto entries = to_strings(
+      redis_.command({"ZREVRANGE", index, std::to_string(first),
+                      std::to_string(first + query.limit), "WITHSCORES"}));
+  std::vector<std::string> ids;
+  std::vector<archive_key> entry_keys;
+  for (size_t i = 0; i + 1 < entries.size(); i += 2) {
+    ids.push_back(entries[i]);
+    entry_keys.push_back({to_int(entries[i + 1]), entries[i]});
+  }
+  auto jobs = find_many(ids);
+  // The index entry before the i-th of this page: the archive goes on
+  // after it (it was listed, on this page or the one before).
+  auto before = [&](size_t i) -> archive_key {
+    if (i > 0)
+      return entry_keys[i - 1];
+    if (first == 0)
+      return {};
+    auto at = std::to_string(first - 1);
+    auto prev = to_strings(
+        redis_.command({"ZREVRANGE", index, at, at, "WITHSCORES"}));
+    return prev.size() == 2 ? archive_key{to_int(prev[1]), prev[0]}
+                            : archive_key{};
+  };
+  job_page page;
+  size_t shown = std::min<size_t>(jobs.size(), query.limit);
+  for (size_t i = 0; i < shown; ++i) {
+    if (!jobs[i]) {
+      page.archive_next = true;
+      page.next_key = before(i);
+      return page;
+    }
+    page.jobs.push_back(std::move(*jobs[i]));
+  }
+  if (jobs.size() > query.limit) {
+    page.next_offset = query.offset + query.limit;
+  } else {
+    page.archive_next = true;
+    page.next_key = before(shown);
+  }
+  return page;
 }
 
 change_result job_store::change(const char* script, const std::string& id,

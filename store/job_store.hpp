@@ -87,6 +87,8 @@ public:
   std::vector<std::optional<job_record>>
   find_many(const std::vector<std::string>& ids);
 
+  /// A page of a queue's index. With archiving on and a finished status,
+  /// the page may say that the listing goes on in the archive (job_page).
   job_page list(const list_query& query);
 
   change_result cancel(const std::string& id, int64_t now);
@@ -169,8 +171,7 @@ private:
   /// Sets each queue's oldest_ready_at from the ids at the stack bottoms.
   void fill_oldest_ready_at(std::vector<queue_stats>& stats,
                             const std::vector<std::string>& ids);
-  /// Where the archive goes on after the last page of a finished index.
-  archive_key archive_resume_key(const list_query& query, const job_page& page);
+  job_page list_before_archive(const list_query& query);
   uint32_t take_back(const std::string& worker_id, const char* mode,
                      const std::vector<std::string>& ids, bool forget,
                      int64_t now);
