@@ -286,6 +286,74 @@ void flush_submits(self_ptr self) {
           });
 }
 
+// GET of a job: Redis first; a job Redis does not have may be archived.
+caf::result<job_record> get_job(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  if (!st.options.archive)
+    return self->delegate(st.store, get_atom::value, id);
+  auto rp = self->make_response_promise<job_record>();
+  self->request(st.store, st.options.store_timeout, get_atom::value, id)
+      .then([=](job_record& job) mutable { rp.deliver(std::move(job)); },
+            [=](caf::error& err) mutable {
+              if (err != errc::not_found) {
+                rp.deliver(std::move(err));
+                return;
+              }
+              self->request(self->state.options.archive,
+                            self->state.options.archive_timeout,
+                            get_atom::value, id)
+                  .then(
+                      [=](job_record& job) mutable {
+                        rp.deliver(std::move(job));
+                      },
+                      [=](caf::error& err) mutable {
+                        rp.deliver(std::move(err));
+                      });
+            });
+  return rp;
+}
+
+// Asks the archive for the page of `query` (in_archive) and answers `rp`.
+void list_archive(self_ptr self, list_query query,
+                  caf::typed_response_promise<job_page> rp) {
+  self->request(self->state.options.archive,
+                self->state.options.archive_timeout, list_atom::value,
+                std::move(query))
+      .then([=](job_page& page) mutable { rp.deliver(std::move(page)); },
+            [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+// GET /v1/jobs: Redis' pages, then, for a finished status with archiving
+// on, the archive's, after the last job Redis listed (see job_page). A
+// page never mixes the two: a Redis page never waits for PostgreSQL.
+caf::result<job_page> list_jobs(self_ptr self, list_query query) {
+  auto& st = self->state;
+  if (!st.options.archive || !status::is_finished(query.status)) {
+    if (query.in_archive) // an archive cursor, archiving off since
+      return job_page{};
+    return self->delegate(st.store, list_atom::value, std::move(query));
+  }
+  auto rp = self->make_response_promise<job_page>();
+  if (query.in_archive) {
+    list_archive(self, std::move(query), rp);
+    return rp;
+  }
+  self->request(st.store, st.options.store_timeout, list_atom::value, query)
+      .then(
+          [=](job_page& page) mutable {
+            if (!page.archive_next || !page.jobs.empty()) {
+              rp.deliver(std::move(page));
+              return;
+            }
+            auto rest = query; // nothing more in Redis: the archive goes on
+            rest.in_archive = true;
+            rest.after = page.next_key;
+            list_archive(self, std::move(rest), rp);
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
 // Loads the workers a previous server run knew; those that do not re-join
 // within the grace period lose their in-flight jobs to the ready stacks.
 void load_known_workers(self_ptr self) {
@@ -375,11 +443,9 @@ broker(broker_actor::stateful_pointer<broker_state> self, store_actor store,
         flush_submits(self);
         return rp;
       },
-      [=](get_atom, const std::string& id) {
-        return self->delegate(self->state.store, get_atom::value, id);
-      },
-      [=](list_atom, const list_query& query) {
-        return self->delegate(self->state.store, list_atom::value, query);
+      [=](get_atom, const std::string& id) { return get_job(self, id); },
+      [=](list_atom, list_query& query) {
+        return list_jobs(self, std::move(query));
       },
       [=](cancel_atom, const std::string& id) -> caf::result<job_record> {
         auto rp = self->make_response_promise<job_record>();

@@ -19,6 +19,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "core/job_metrics.hpp"
+#include "messages/archiver.hpp"
 #include "messages/broker.hpp"
 #include "messages/store.hpp"
 
@@ -48,6 +49,12 @@ struct broker_options {
   int64_t started_at = 0;
   /// Job traffic counters and histograms; null: not counted (tests).
   std::shared_ptr<job_metrics> metrics;
+  /// The PostgreSQL job-history archive; null when archiving is off. GET
+  /// of a job Redis no longer has asks it, and listings of finished jobs
+  /// go on into it once Redis' index is exhausted.
+  archiver_actor archive;
+  /// Timeout of each request to the archive (its own budget is shorter).
+  std::chrono::milliseconds archive_timeout{3000};
 };
 
 /// A joined worker node and its open pull, if any.

@@ -202,6 +202,19 @@ store(store_actor::stateful_pointer<store_state> self, store_options options) {
                                    [&] { return db->reap_expired(now_us()); });
         });
       },
+      [=](archive_atom, uint32_t max) {
+        return run_store<archive_batch>(self, [=] {
+          return guarded<archive_batch>(
+              "archive_read", [&] { return db->read_archive_backlog(max); });
+        });
+      },
+      [=](archived_atom, const std::vector<archive_key>& done) {
+        return run_store<uint32_t>(self, [=] {
+          return guarded<uint32_t>("archive_mark", [&] {
+            return db->mark_archived(done, now_us());
+          });
+        });
+      },
       [](completion& done) { done.run(); },
   };
 }

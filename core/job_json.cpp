@@ -1,6 +1,7 @@
 // Rendering of the job resource; see job_json.hpp.
 #include "core/job_json.hpp"
 
+#include "core/list_cursor.hpp"
 #include "core/time.hpp"
 
 namespace jobstack {
@@ -56,9 +57,8 @@ json jobs_to_json(const std::vector<job_record>& jobs) {
 
 json page_to_json(const job_page& page) {
   auto body = jobs_to_json(page.jobs);
-  body["next_cursor"] = page.next_offset == 0
-                            ? json(nullptr)
-                            : json(std::to_string(page.next_offset));
+  auto cursor = encode_list_cursor(page);
+  body["next_cursor"] = cursor ? json(*cursor) : json(nullptr);
   return body;
 }
 

@@ -198,19 +198,20 @@ inline const setting redis_username{
 inline const setting redis_password{"redis.password", "REDIS_PASSWORD", "",
                                     "Redis password (AUTH); never logged",
                                     true};
-// The seed's local.yaml names a PostgreSQL job-history archive. Nothing
-// connects to it yet, but its keys load, are checked and stay masked.
+// The PostgreSQL job-history archive (docs/DEPLOY.md): on iff db.hostname
+// is set. The seed's local.yaml names these keys.
 inline const setting db_host{"db.hostname", "DB_HOSTNAME", "",
-                             "PostgreSQL host of the job-history archive "
-                             "(not used yet)"};
+                             "PostgreSQL host of the job-history archive; "
+                             "set: finished jobs are archived there"};
 inline const setting db_port{"db.port", "DB_PORT", "",
-                             "PostgreSQL port (not used yet)", port_value};
+                             "PostgreSQL port (default 5432)", port_value};
 inline const setting db_username{"db.username", "DB_USERNAME", "",
-                                 "PostgreSQL user (not used yet)"};
+                                 "PostgreSQL user (default: libpq's, the "
+                                 "OS user)"};
 inline const setting db_password{"db.password", "DB_PASSWORD", "",
-                                 "PostgreSQL password (not used yet); never "
-                                 "logged",
-                                 true};
+                                 "PostgreSQL password; never logged", true};
+inline const setting db_name{"db.name", "DB_NAME", "",
+                             "PostgreSQL database (default: the user name)"};
 inline const setting retention{"jobs.retention_s", "CSC_JOBS_RETENTION_S",
                                "604800", "seconds finished jobs stay readable",
                                integer_value(1, 10 * 365 * 86400)};

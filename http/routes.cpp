@@ -7,6 +7,7 @@
 
 #include "core/job_id.hpp"
 #include "core/job_spec.hpp"
+#include "core/list_cursor.hpp"
 #include "http/auth.hpp"
 
 namespace jobstack {
@@ -168,13 +169,15 @@ routed on_job_list(const api_request& req, const params_t&,
         return validation_failed(name, "must be an integer from 1 to 1000");
       query.limit = static_cast<uint32_t>(n);
     } else if (name == "cursor") {
-      if (!read_count(value, 0, 1000000000000, n))
+      if (!decode_list_cursor(value, query))
         return validation_failed(name, "is not a cursor this server issued");
-      query.offset = n;
     } else {
       return validation_failed(name, "unknown query parameter");
     }
   }
+  // Archive cursors come only from listings of finished jobs.
+  if (query.in_archive && !status::is_finished(query.status))
+    return validation_failed("cursor", "is not a cursor this server issued");
   return r;
 }
 

@@ -40,29 +40,55 @@ typename Inspector::result_type inspect(Inspector& f, submit_result& x) {
            x.unavailable);
 }
 
-/// GET /v1/jobs: `status` empty = all; `offset` is the decoded cursor.
+/// A finished job's place in the listing order of finished jobs (most
+/// recently finished first, then id descending): the keyset of the
+/// PostgreSQL archive's pages. An empty `id` means "from the start".
+struct archive_key {
+  int64_t finished_at = 0; ///< unix us
+  std::string id;
+
+  bool empty() const {
+    return id.empty();
+  }
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, archive_key& x) {
+  return f(caf::meta::type_name("archive_key"), x.finished_at, x.id);
+}
+
+/// GET /v1/jobs: `status` empty = all; `offset` is the decoded cursor of a
+/// page from Redis; `in_archive`, that of a page from the PostgreSQL
+/// archive, which continues after `after` (a finished status only).
 struct list_query {
   std::string queue = "default";
   std::string status;
   uint32_t limit = 50;
   uint64_t offset = 0;
+  bool in_archive = false;
+  archive_key after;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, list_query& x) {
   return f(caf::meta::type_name("list_query"), x.queue, x.status, x.limit,
-           x.offset);
+           x.offset, x.in_archive, x.after);
 }
 
-/// One page of a listing; `next_offset` 0 = last page.
+/// One page of a listing; `next_offset` 0 = last page. With `archive_next`
+/// (archiving on, a finished status), the listing goes on in the archive
+/// after `next_key` (the last job listed from Redis; empty: from the start).
 struct job_page {
   std::vector<job_record> jobs;
   uint64_t next_offset = 0;
+  bool archive_next = false;
+  archive_key next_key;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, job_page& x) {
-  return f(caf::meta::type_name("job_page"), x.jobs, x.next_offset);
+  return f(caf::meta::type_name("job_page"), x.jobs, x.next_offset,
+           x.archive_next, x.next_key);
 }
 
 struct queue_stats {

@@ -7,6 +7,8 @@
 namespace jobstack {
 
 using ack_atom = caf::atom_constant<caf::atom("ack")>;
+using archive_atom = caf::atom_constant<caf::atom("archive")>;
+using archived_atom = caf::atom_constant<caf::atom("archived")>;
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 using claim_atom = caf::atom_constant<caf::atom("claim")>;
 using connect_atom = caf::atom_constant<caf::atom("connect")>;

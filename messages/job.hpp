@@ -18,6 +18,11 @@ inline constexpr const char* running = "running";
 inline constexpr const char* succeeded = "succeeded";
 inline constexpr const char* dead = "dead";
 inline constexpr const char* cancelled = "cancelled";
+
+/// succeeded, dead or cancelled: the statuses the archive keeps.
+inline bool is_finished(const std::string& s) {
+  return s == succeeded || s == dead || s == cancelled;
+}
 } // namespace status
 
 /// A job resource. Timestamps are microseconds since the epoch, 0 = null;

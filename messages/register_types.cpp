@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "messages/api.hpp"
+#include "messages/archiver.hpp"
 #include "messages/broker.hpp"
 #include "messages/errors.hpp"
 #include "messages/inspect.hpp"
@@ -35,7 +36,10 @@ std::string to_string(errc x) {
 }
 
 void register_message_types(caf::actor_system_config& cfg) {
-  cfg.add_message_type<broker_actor>("broker_actor")
+  cfg.add_message_type<archive_batch>("archive_batch")
+      .add_message_type<archive_key>("archive_key")
+      .add_message_type<std::vector<archive_key>>("std::vector<archive_key>")
+      .add_message_type<broker_actor>("broker_actor")
       .add_message_type<delivery>("delivery")
       .add_message_type<job_page>("job_page")
       .add_message_type<job_outcome>("job_outcome")

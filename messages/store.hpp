@@ -11,6 +11,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "messages/api.hpp"
+#include "messages/archiver.hpp"
 #include "messages/atoms.hpp"
 #include "messages/completion.hpp"
 #include "messages/job.hpp"
@@ -52,6 +53,10 @@ using store_actor = caf::typed_actor<
     caf::replies_to<expire_atom>::with<uint32_t>,
     // Takes back running jobs whose lease ran out.
     caf::replies_to<reap_atom>::with<uint32_t>,
+    // The oldest jobs of the archive backlog (at most this many).
+    caf::replies_to<archive_atom, uint32_t>::with<archive_batch>,
+    // Takes archived (or skipped) jobs off the backlog; replies how many.
+    caf::replies_to<archived_atom, std::vector<archive_key>>::with<uint32_t>,
     // Redis work finished on the store's own thread.
     caf::reacts_to<completion>>;
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -16,6 +17,7 @@
 #include <prometheus/registry.h>
 #include <spdlog/spdlog.h>
 
+#include "actors/archiver.hpp"
 #include "actors/broker.hpp"
 #include "actors/ingress.hpp"
 #include "actors/store.hpp"
@@ -44,7 +46,8 @@ struct server_settings {
   broker_options broker;
   node_tls_options node_tls;
   std::string log_level;
-  access_settings access; ///< auth.* and http.rate_*
+  access_settings access;            ///< auth.* and http.rate_*
+  std::optional<pg_options> archive; ///< set: db.hostname is
 };
 
 std::vector<const setting*> server_setting_list() {
@@ -70,6 +73,11 @@ std::vector<const setting*> server_setting_list() {
                                   &redis_port,
                                   &redis_username,
                                   &redis_password,
+                                  &db_host,
+                                  &db_port,
+                                  &db_username,
+                                  &db_password,
+                                  &db_name,
                                   &retention,
                                   &backoff_base,
                                   &backoff_cap,
@@ -100,6 +108,20 @@ void read_http_tls(const settings_reader& in, http_options& http) {
   if (http.tls_min_version != "1.2" && http.tls_min_version != "1.3")
     throw settings_error("http.tls_min_version (CSC_HTTP_TLS_MIN_VERSION) '"
                          + http.tls_min_version + "': must be 1.2 or 1.3");
+}
+
+// The job-history archive: on iff db.hostname is set.
+std::optional<pg_options> read_archive_settings(const settings_reader& in) {
+  pg_options db;
+  db.host = in.text(settings::db_host);
+  if (db.host.empty())
+    return std::nullopt;
+  if (!in.text(settings::db_port).empty())
+    db.port = in.port(settings::db_port);
+  db.user = in.text(settings::db_username);
+  db.password = in.text(settings::db_password);
+  db.dbname = in.text(settings::db_name);
+  return db;
 }
 
 server_settings read_server_settings(const settings_reader& in) {
@@ -138,6 +160,8 @@ server_settings read_server_settings(const settings_reader& in) {
   out.store.backoff.cap_ms = in.integer(settings::backoff_cap, 1, 86400000);
   out.log_level = in.text(settings::log_level);
   out.access = read_access_settings(in);
+  out.archive = read_archive_settings(in);
+  out.store.archive = out.archive.has_value();
   return out;
 }
 
@@ -149,14 +173,36 @@ store_actor spawn_store(caf::actor_system& sys, store_options options,
   return sys.spawn(store, std::move(options));
 }
 
+// The archiver and its own store (Redis connection), when archiving is on.
+struct archive_actors {
+  store_actor store;
+  archiver_actor archiver;
+};
+
+archive_actors spawn_archive(caf::actor_system& sys, const server_settings& s,
+                             prometheus::Registry& registry) {
+  if (!s.archive)
+    return {};
+  archiver_options opts;
+  opts.store = spawn_store(sys, s.store, registry, "archive");
+  opts.db = *s.archive;
+  opts.metrics = std::make_shared<archive_metrics>(registry);
+  logs::info("node",
+             "archiving finished jobs to PostgreSQL at " + pg_target(opts.db));
+  auto store = opts.store;
+  return {store, sys.spawn(archiver, std::move(opts))};
+}
+
 int serve(node_config& cfg, const server_settings& s) {
   enable_node_tls(cfg, s.node_tls);
   caf::actor_system sys{cfg};
   auto registry = std::make_shared<prometheus::Registry>();
   auto db = spawn_store(sys, s.store, *registry, "api");
   auto chores = spawn_store(sys, s.store, *registry, "housekeeping");
+  auto archive = spawn_archive(sys, s, *registry);
   auto broker_opts = s.broker;
   broker_opts.metrics = std::make_shared<job_metrics>(*registry);
+  broker_opts.archive = archive.archiver;
   broker_opts.started_at = now_us();
   auto hub = sys.spawn(broker, db, chores, broker_opts);
   auto published = publish_node_actor(hub, s.broker_port, s.node_tls.enabled());
@@ -164,6 +210,10 @@ int serve(node_config& cfg, const server_settings& s) {
     caf::anon_send_exit(hub, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(db, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(chores, caf::exit_reason::user_shutdown);
+    if (archive.archiver) {
+      caf::anon_send_exit(archive.archiver, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(archive.store, caf::exit_reason::user_shutdown);
+    }
   };
   if (!published) {
     std::fprintf(stderr,

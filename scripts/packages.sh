@@ -18,19 +18,25 @@ JOBSTACK_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev libhiredis-dev librestinio-dev libasio-dev libfmt-dev
   libhttp-parser-dev prometheus-cpp-dev nlohmann-json3-dev libspdlog-dev libssl-dev
-  libyaml-cpp-dev libtomlplusplus-dev
+  libyaml-cpp-dev libtomlplusplus-dev libpq-dev
 )
 
 JOBSTACK_TEST_PACKAGES=(
   clang-format git clang libclang-rt-14-dev
   redis-server python3 curl
   python3-yaml python3-jsonschema chromium prometheus
+  postgresql
 )
 
 JOBSTACK_RUNTIME_PACKAGES=(
   libcaf-core0.17 libcaf-io0.17 libcaf-openssl0.17 libssl3
   libhiredis0.14 libhttp-parser2.9 libfmt9 libspdlog1.10
-  libprometheus-cpp-core1.0 libyaml-cpp0.7 libtomlplusplus3
+  libprometheus-cpp-core1.0 libyaml-cpp0.7 libtomlplusplus3 libpq5
+  # libpq5's own libraries (GSSAPI, LDAP, GnuTLS): apt installs them with it
+  # anyway; listed because the binaries link them (check_deploy.py's ldd)
+  libgssapi-krb5-2 libkrb5-3 libk5crypto3 libkrb5support0 libcom-err2
+  libkeyutils1 libldap-2.5-0 libsasl2-2 libgnutls30 libhogweed6 libnettle8
+  libgmp10 libidn2-0 libunistring2 libp11-kit0 libffi8 libtasn1-6
 )
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

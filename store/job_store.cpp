@@ -159,6 +159,15 @@ job_store::job_store(store_options options)
   redis_.add_script("expire", lua::expire);
   redis_.add_script("reap", lua::reap);
   redis_.add_script("withdraw", lua::withdraw);
+  redis_.add_script("archive_read", lua::archive_read);
+  redis_.add_script("archive_mark", lua::archive_mark);
+  redis_.add_script("archive_off", lua::archive_off);
+  // Set again at every connect: a Redis restored from an old backup must
+  // not expire finished jobs before they are archived.
+  if (options_.archive)
+    redis_.add_connect_command({"SET", keys::archive_on(), "1"});
+  else
+    redis_.add_connect_command({"DEL", keys::archive_on()});
 }
 
 void job_store::connect() {
@@ -320,6 +329,8 @@ job_store::find_many(const std::vector<std::string>& ids) {
 
 job_page job_store::list(const list_query& query) {
   settle_in_doubt();
+  if (options_.archive && status::is_finished(query.status))
+    return list_before_archive(query);
   auto first = static_cast<int64_t>(query.offset);
   // One more than the page, to know whether another page follows.
   auto ids = to_strings(
@@ -332,6 +343,55 @@ job_page job_store::list(const list_query& query) {
   for (auto& job : find_many(ids))
     if (job) // expired since it was indexed
       page.jobs.push_back(std::move(*job));
+  return page;
+}
+
+// With archiving on, a finished index is listed from Redis up to its first
+// job that has expired there (archived jobs expire oldest first), then the
+// listing goes on in the archive after the last job listed from Redis: no
+// job twice, none skipped.
+job_page job_store::list_before_archive(const list_query& query) {
+  auto index = keys::status_index(query.queue, query.status);
+  auto first = static_cast<int64_t>(query.offset);
+  auto entries = to_strings(
+      redis_.command({"ZREVRANGE", index, std::to_string(first),
+                      std::to_string(first + query.limit), "WITHSCORES"}));
+  std::vector<std::string> ids;
+  std::vector<archive_key> entry_keys;
+  for (size_t i = 0; i + 1 < entries.size(); i += 2) {
+    ids.push_back(entries[i]);
+    entry_keys.push_back({to_int(entries[i + 1]), entries[i]});
+  }
+  auto jobs = find_many(ids);
+  // The index entry before the i-th of this page: the archive goes on
+  // after it (it was listed, on this page or the one before).
+  auto before = [&](size_t i) -> archive_key {
+    if (i > 0)
+      return entry_keys[i - 1];
+    if (first == 0)
+      return {};
+    auto at = std::to_string(first - 1);
+    auto prev = to_strings(
+        redis_.command({"ZREVRANGE", index, at, at, "WITHSCORES"}));
+    return prev.size() == 2 ? archive_key{to_int(prev[1]), prev[0]}
+                            : archive_key{};
+  };
+  job_page page;
+  size_t shown = std::min<size_t>(jobs.size(), query.limit);
+  for (size_t i = 0; i < shown; ++i) {
+    if (!jobs[i]) {
+      page.archive_next = true;
+      page.next_key = before(i);
+      return page;
+    }
+    page.jobs.push_back(std::move(*jobs[i]));
+  }
+  if (jobs.size() > query.limit) {
+    page.next_offset = query.offset + query.limit;
+  } else {
+    page.archive_next = true;
+    page.next_key = before(shown);
+  }
   return page;
 }
 
@@ -570,7 +630,10 @@ uint32_t job_store::expire_finished(int64_t now) {
   auto cutoff = now - options_.retention_s * 1000000;
   auto reply
       = redis_.eval("expire", {}, {key_prefix, std::to_string(cutoff), "1000"});
-  return static_cast<uint32_t>(expect_integer(reply, "expire"));
+  auto dropped = static_cast<uint32_t>(expect_integer(reply, "expire"));
+  if (!options_.archive) // what archiving left behind, if it was on once
+    release_archive_backlog(now, 1000);
+  return dropped;
 }
 
 uint32_t job_store::reap_expired(int64_t now) {
@@ -581,6 +644,51 @@ uint32_t job_store::reap_expired(int64_t now) {
                             std::to_string(retry_at_ms * 1000),
                             std::to_string(options_.retention_s)});
   return static_cast<uint32_t>(expect_integer(reply, "reap"));
+}
+
+// -- the job-history archive
+// ------------------------------------------------------
+
+archive_batch job_store::read_archive_backlog(uint32_t max) {
+  auto reply
+      = redis_.eval("archive_read", {}, {key_prefix, std::to_string(max)});
+  expect_ok(reply, "archive_read");
+  if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
+    throw redis_error("archive_read: unexpected reply");
+  archive_batch batch;
+  batch.backlog = reply->element[0]->integer;
+  for (size_t i = 1; i + 2 < reply->elements; i += 3) {
+    archive_key key{to_int(reply_string(reply->element[i + 1])),
+                    reply_string(reply->element[i])};
+    auto job = to_job(reply->element[i + 2]);
+    if (job && status::is_finished(job->status))
+      batch.jobs.push_back(std::move(*job));
+    else
+      batch.skipped.push_back(std::move(key));
+  }
+  return batch;
+}
+
+uint32_t job_store::mark_archived(const std::vector<archive_key>& done,
+                                  int64_t now) {
+  if (done.empty())
+    return 0;
+  redis_args args{key_prefix, std::to_string(now),
+                  std::to_string(options_.retention_s)};
+  for (auto& key : done) {
+    args.push_back(key.id);
+    args.push_back(std::to_string(key.finished_at));
+  }
+  auto reply = redis_.eval("archive_mark", {}, args);
+  return static_cast<uint32_t>(expect_integer(reply, "archive_mark"));
+}
+
+uint32_t job_store::release_archive_backlog(int64_t now, uint32_t max) {
+  auto reply = redis_.eval("archive_off", {},
+                           {key_prefix, std::to_string(now),
+                            std::to_string(options_.retention_s),
+                            std::to_string(max)});
+  return static_cast<uint32_t>(expect_integer(reply, "archive_off"));
 }
 
 std::string job_store::write_deadline() const {

@@ -14,6 +14,7 @@
 
 #include "core/backoff.hpp"
 #include "messages/api.hpp"
+#include "messages/archiver.hpp"
 #include "messages/job.hpp"
 #include "store/redis_client.hpp"
 
@@ -34,6 +35,10 @@ struct store_options {
   /// How long an operation may wait for the store's thread before it is
   /// refused unstarted (Redis frozen or slow).
   std::chrono::milliseconds queue_budget{800};
+  /// Archiving on (DB_HOSTNAME set): finished jobs wait in the archive
+  /// backlog, without expiry, until the archiver has them in PostgreSQL.
+  /// Off: the store empties a backlog left from a time it was on.
+  bool archive = false;
 };
 
 /// Result of cancel/retry: `outcome` is "ok", "not_found", or the status
@@ -82,6 +87,8 @@ public:
   std::vector<std::optional<job_record>>
   find_many(const std::vector<std::string>& ids);
 
+  /// A page of a queue's index. With archiving on and a finished status,
+  /// the page may say that the listing goes on in the archive (job_page).
   job_page list(const list_query& query);
 
   change_result cancel(const std::string& id, int64_t now);
@@ -142,6 +149,20 @@ public:
   /// Takes back running jobs whose lease ran out (failed attempts).
   uint32_t reap_expired(int64_t now);
 
+  // -- the job-history archive
+  // ----------------------------------------------------
+
+  /// The oldest `max` entries of the archive backlog, with their jobs.
+  archive_batch read_archive_backlog(uint32_t max);
+
+  /// Takes jobs the archiver wrote (or skipped) off the archive backlog;
+  /// each gets the rest of its retention as expiry. Returns how many.
+  uint32_t mark_archived(const std::vector<archive_key>& done, int64_t now);
+
+  /// With archiving off: gives up to `max` jobs left in the backlog their
+  /// expiry and takes them off. Returns how many.
+  uint32_t release_archive_backlog(int64_t now, uint32_t max);
+
 private:
   change_result change(const char* script, const std::string& id,
                        redis_args extra);
@@ -152,6 +173,7 @@ private:
   /// Sets each queue's oldest_ready_at from the ids at the stack bottoms.
   void fill_oldest_ready_at(std::vector<queue_stats>& stats,
                             const std::vector<std::string>& ids);
+  job_page list_before_archive(const list_query& query);
   uint32_t take_back(const std::string& worker_id, const char* mode,
                      const std::vector<std::string>& ids, bool forget,
                      int64_t now);

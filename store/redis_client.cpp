@@ -88,6 +88,7 @@ void redis_client::connect() {
     }
   }
   load_scripts();
+  run_connect_commands();
   measure_clock();
   retry_delay_ = std::chrono::milliseconds{0};
   if (ever_connected_ && options_.observer)
@@ -125,6 +126,15 @@ void redis_client::load_scripts() {
     expect_ok(reply, "SCRIPT LOAD");
     script_shas_[name] = std::string{reply->str, reply->len};
   }
+}
+
+void redis_client::add_connect_command(redis_args args) {
+  connect_commands_.push_back(std::move(args));
+}
+
+void redis_client::run_connect_commands() {
+  for (auto& args : connect_commands_)
+    expect_ok(command(args), "connect command");
 }
 
 reply_ptr redis_client::command(const redis_args& args) {

@@ -66,6 +66,10 @@ public:
   /// Adds a Lua script, loaded on every (re)connect and called by name.
   void add_script(const std::string& name, const std::string& source);
 
+  /// Adds a command run after every (re)connect, once the scripts are
+  /// loaded: state Redis must hold whatever happened to it meanwhile.
+  void add_connect_command(redis_args args);
+
   /// Connects now if not connected (ignores the reconnect backoff).
   void connect();
 
@@ -109,6 +113,7 @@ private:
   void ensure_connected();
   void disconnect();
   void load_scripts();
+  void run_connect_commands();
   void measure_clock();
   redis_args evalsha_args(const script_call& call) const;
   void observe(const std::vector<reply_ptr>& replies,
@@ -119,6 +124,7 @@ private:
   redisContext* ctx_ = nullptr;
   std::map<std::string, std::string> script_sources_;
   std::map<std::string, std::string> script_shas_;
+  std::vector<redis_args> connect_commands_;
   std::chrono::steady_clock::time_point next_attempt_{};
   std::chrono::milliseconds retry_delay_{0};
   int64_t clock_offset_ms_ = 0;

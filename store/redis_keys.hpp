@@ -81,4 +81,18 @@ inline std::string idempotency(std::string_view key) {
   return std::string{prefix}.append("idem:").append(key);
 }
 
+/// ZSET: the archive backlog: finished jobs not yet in PostgreSQL, scored
+/// by finished_at (unix us). While a job is here its hash has no expiry;
+/// archive_mark.lua takes it off and sets the rest of its retention.
+inline std::string archive_backlog() {
+  return std::string{prefix}.append("archive");
+}
+
+/// STRING: present while archiving is on (servers with DB_HOSTNAME set it
+/// at every connect, servers without delete it): finish_job then puts
+/// finished jobs on the archive backlog instead of expiring them.
+inline std::string archive_on() {
+  return std::string{prefix}.append("archive:on");
+}
+
 } // namespace jobstack::keys

@@ -279,6 +279,24 @@ class Process:
             raise TestFailure(f"{self.name} exited with status {self.proc.returncode} while {what}")
 
 
+def _read_resp(f):
+    line = f.readline().rstrip(b"\r\n")
+    kind, rest = line[:1], line[1:]
+    if kind == b"+":
+        return rest.decode()
+    if kind == b"-":
+        raise TestFailure(f"redis error: {rest.decode()}")
+    if kind == b":":
+        return int(rest)
+    if kind == b"$":
+        n = int(rest)
+        return None if n < 0 else f.read(n + 2)[:-2].decode()
+    if kind == b"*":
+        n = int(rest)
+        return None if n < 0 else [_read_resp(f) for _ in range(n)]
+    raise TestFailure(f"unexpected redis reply {line!r}")
+
+
 class TempRedis(Process):
     """redis-server on a free port with AOF (appendfsync everysec) in <dir>/redis;
     with `password`, clients must AUTH (requirepass)."""
@@ -318,6 +336,14 @@ class TempRedis(Process):
         wait_until(ready, 15, 0.05, "redis-server to answer PING")
         return self
 
+    def command(self, *args):
+        """One command on a fresh connection (no AUTH): the reply as int,
+        str, None or a list of them; an error reply raises TestFailure."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+            data = [str(a).encode() for a in args]
+            s.sendall(b"*%d\r\n" % len(data) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in data))
+            return _read_resp(s.makefile("rb"))
+
     def restart(self, sig=signal.SIGTERM):
         """Stops (SIGTERM, or kills with sig) and starts again on the same port and dir."""
         if sig == signal.SIGTERM:
@@ -326,6 +352,108 @@ class TempRedis(Process):
             self.kill(sig)
             self.wait_exit(10)
         return self.start()
+
+
+def _postgres_bindir():
+    """Where initdb and postgres are: $JOBSTACK_PG_BINDIR, else `pg_config
+    --bindir`, else the newest /usr/lib/postgresql/*/bin (Debian)."""
+    found = os.environ.get("JOBSTACK_PG_BINDIR")
+    if not found and shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, timeout=10).stdout.strip()
+        found = out if out and (Path(out) / "initdb").exists() else None
+    if not found:
+        dirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda d: int(d.parent.name)
+                      if d.parent.name.isdigit() else 0, reverse=True)
+        found = str(dirs[0]) if dirs else None
+    return Path(found) if found and (Path(found) / "initdb").exists() else None
+
+
+class TempPostgres(Process):
+    """A PostgreSQL server on a free 127.0.0.1 port with its data and unix
+    socket in <dir>/postgres. initdb makes `user` the superuser (password
+    auth over TCP, trust over the socket) and a database named after it (the
+    default database of a libpq client). As root it runs as the `postgres`
+    user (initdb refuses root). stop() is PostgreSQL's fast shutdown (SIGINT,
+    what `pg_ctl stop -m fast` sends); start() again reuses the data."""
+
+    def __init__(self, workdir, user="jobstack", password="e2e-pg-secret"):
+        self.port, self.user, self.password = free_port(), user, password
+        self.bindir = _postgres_bindir()
+        check(self.bindir is not None, "PostgreSQL not found: install Debian's postgresql or set JOBSTACK_PG_BINDIR")
+        self.home = Path(workdir) / "postgres"
+        self.data = self.home / "data"
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.as_user = []
+        if os.geteuid() == 0:  # initdb and postgres refuse to run as root
+            # the sandbox (mode 0700) must let the postgres user through
+            os.chmod(workdir, os.stat(workdir).st_mode | 0o111)
+            shutil.chown(self.home, "postgres", "postgres")
+            os.chmod(self.home, 0o700)
+            self.as_user = [shutil.which("setpriv") or "/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--clear-groups", "--"]
+        argv = [*self.as_user, str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port),
+                "-k", str(self.home), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+                "-c", "full_page_writes=off", "-c", "log_min_messages=warning"]
+        super().__init__("postgres", argv, dict(os.environ, LC_ALL="C"), workdir)
+        self._initdb()
+
+    def _run(self, argv, what, stdin=None):
+        r = subprocess.run([*self.as_user, *argv], capture_output=True, text=True, timeout=120, input=stdin,
+                           cwd=self.home, env=dict(os.environ, LC_ALL="C"))
+        check(r.returncode == 0, f"{what} failed ({r.returncode}): {r.stderr.strip()}")
+        return r.stdout
+
+    def _initdb(self):
+        pwfile = self.home / "pwfile"
+        pwfile.write_text(self.password + "\n")
+        if self.as_user:
+            shutil.chown(pwfile, "postgres", "postgres")
+        self._run([str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user, "-E", "UTF8",
+                   "--no-sync", "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}"], "initdb")
+        pwfile.unlink()
+        self._created_db = False
+
+    def server_env(self):
+        """The settings of a jobstack-server that archives here (no DB_NAME:
+        the database is named after the user)."""
+        return {"DB_HOSTNAME": "127.0.0.1", "DB_PORT": str(self.port), "DB_USERNAME": self.user,
+                "DB_PASSWORD": self.password}
+
+    def psql(self, sql, db=None):
+        """Runs sql over the unix socket; the rows, each a list of texts."""
+        out = self._run([str(self.bindir / "psql"), "-h", str(self.home), "-p", str(self.port), "-U", self.user,
+                         "-d", db or self.user, "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+                        f"psql {sql!r}")
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def ready(self):
+        r = subprocess.run([str(self.bindir / "pg_isready"), "-h", str(self.home), "-p", str(self.port), "-U", self.user, "-d", "postgres", "-t", "1"],
+                           capture_output=True, timeout=10)
+        return r.returncode == 0
+
+    def start(self):
+        super().start()
+
+        def ready():
+            self._check_alive("starting")
+            return self.ready()
+        wait_until(ready, 30, 0.1, "postgres to accept connections")
+        if not self._created_db:
+            self.psql(f'CREATE DATABASE "{self.user}"', db="postgres")
+            self._created_db = True
+        return self
+
+    def stop(self, timeout=15):
+        """Fast shutdown: SIGINT (clients are disconnected), bounded wait."""
+        if self.proc is not None and self.proc.poll() is None:
+            log(f"stopping {self.name} (fast shutdown)")
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self._forget()
+        return self.proc.returncode if self.proc else None
 
 
 class Server(Process):
@@ -612,6 +740,9 @@ class Sandbox:
         self._ids += 1
         worker_id = worker_id or f"e2e-{chr(ord('a') + self._ids - 1)}-{os.getpid()}"
         return self._add(Worker(self.dir, server, worker_id, concurrency, **kw)).start().wait_ready()
+
+    def postgres(self, **kw):
+        return self._add(TempPostgres(self.dir, **kw)).start()
 
     def prometheus(self, targets, rule_files=()):
         return self._add(Prometheus(self.dir, targets, rule_files)).start()

@@ -92,6 +92,10 @@ fake_store(store_actor::stateful_pointer<fake_store_state> self,
         return std::vector<std::vector<std::string>>(ids.size());
       },
       [](promote_atom) { return uint32_t{0}; },
+      [](archive_atom, uint32_t) { return archive_batch{}; },
+      [](archived_atom, const std::vector<archive_key>&) {
+        return uint32_t{0};
+      },
       [](completion& done) { done.run(); },
   };
 }
