@@ -660,7 +660,7 @@ archive_batch job_store::read_archive_backlog(uint32_t max) {
   for (size_t i = 1; i + 2 < reply->elements; i += 3) {
     archive_key key{to_int(reply_string(reply->element[i + 1])),
                     reply_string(reply->element[i])};
-    auto job = to_job(reply->element[i + 2]);
+    auto job = to_job(key.id, reply->element[i + 2]);
     if (job && status::is_finished(job->status))
       batch.jobs.push_back(std::move(*job));
     else
