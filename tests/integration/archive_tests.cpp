@@ -15,6 +15,7 @@
 #include "store/redis_keys.hpp"
 #include "tests/integration/pg_server.hpp"
 #include "tests/integration/redis_server.hpp"
+#include "tests/value_of.hpp"
 
 using namespace jobstack;
 
@@ -158,7 +159,7 @@ CAF_TEST(finished jobs wait on the backlog until marked archived) {
   auto verdicts = store.ack("w", {outcome}, now_us());
   CAF_REQUIRE_EQUAL(verdicts.size(), 1u);
   CAF_CHECK_EQUAL(verdicts[0], ack_verdict::succeeded);
-  CAF_CHECK_EQUAL(store.find(job.id)->status, "succeeded");
+  CAF_CHECK_EQUAL(test::value_of(store.find(job.id)->status), "succeeded");
   CAF_CHECK_EQUAL(number(store, {"EXISTS", keys::archive_on()}), 1);
   auto ttl = [&] {
     return number(store, {"TTL", keys::job(job.id)});

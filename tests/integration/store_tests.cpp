@@ -737,7 +737,10 @@ CAF_TEST(an enqueue whose reply was lost is withdrawn before anything else) {
   CAF_CHECK_EQUAL(count("default", "queued"), 0);
   CAF_CHECK_EQUAL(llen(keys::ready("default")), 0);
   CAF_CHECK_EQUAL(
-      db->redis().command({"EXISTS", keys::idempotency("k-lost")})->integer, 0);
+      test::value_of(db->redis()
+                         .command({"EXISTS", keys::idempotency("k-lost")})
+                         ->integer),
+      0);
   // The client's retry with the same key creates the jobs anew.
   auto again = lossy->submit({submit_request{{new_job()}, "k-lost"}});
   CAF_CHECK(again.at(0).created);
