@@ -9,8 +9,13 @@
 //     return nlohmann::json{{"sent", true}};   // becomes the job's result
 //   });
 //
-// Handlers run on a worker's own thread and may block; long ones should
-// watch ctx.cancelled() (or sleep with ctx.sleep_for) to stop early.
+// Handlers added with add() run on a worker's own thread and may block;
+// long ones should watch ctx.cancelled() (or sleep with ctx.sleep_for) to
+// stop early. A handler that only computes on its payload and returns at
+// once can be added with add_inline(): it runs on the worker actor itself,
+// which saves a thread hand-off and a timer per job (echo, fail and flaky
+// are such handlers), but it must never block, since it holds up one of
+// CAF's scheduler threads while it runs.
 #pragma once
 
 #include <atomic>
