@@ -7,6 +7,7 @@
 
 #include "core/backoff.hpp"
 #include "core/logging.hpp"
+#include "core/time.hpp"
 #include "store/lua_sources.hpp"
 #include "store/redis_keys.hpp"
 
@@ -269,7 +270,29 @@ void job_store::remember_in_doubt(const submit_request& request) {
   in_doubt_.emplace_back(request.idempotency_key, std::move(joined));
 }
 
+// Hands back, attempt not counted, the jobs of claims whose reply was
+// lost: the broker never delivered them. claim.lua recorded their ids under
+// the claim's token.
+uint32_t job_store::settle_claims_in_doubt() {
+  uint32_t released = 0;
+  while (!claims_in_doubt_.empty()) {
+    auto& [worker_id, token] = claims_in_doubt_.front();
+    auto key = std::string{key_prefix} + "claim:" + token;
+    auto ids = split_ids(reply_string(redis_.command({"GET", key}).get()));
+    if (!ids.empty())
+      released += take_back(worker_id, "release", ids, false, now_us());
+    redis_.command({"DEL", key});
+    claims_in_doubt_.erase(claims_in_doubt_.begin());
+  }
+  if (released > 0)
+    logs::warn("store", fmt::format("handed back {} job(s) claimed by a claim "
+                                    "whose reply was lost",
+                                    released));
+  return released;
+}
+
 std::pair<uint32_t, uint32_t> job_store::settle_in_doubt() {
+  settle_claims_in_doubt();
   if (in_doubt_.empty())
     return {0, 0};
   redis_args args{key_prefix, std::to_string(in_doubt_.size())};
@@ -508,32 +531,43 @@ std::vector<delivery> job_store::claim(const std::string& worker_id,
                                        const std::vector<std::string>& queues,
                                        uint32_t max, int64_t now) {
   settle_in_doubt();
-  std::vector<delivery> out;
-  for (auto& queue : queues) {
-    if (out.size() >= max)
-      break;
-    auto wanted = max - static_cast<uint32_t>(out.size());
-    auto reply = redis_.eval(
-        "claim", {},
-        {key_prefix, queue, std::to_string(wanted), worker_id,
-         std::to_string(now), std::to_string(now / 1000),
-         std::to_string(options_.lease_grace_ms), write_deadline()});
-    expect_ok(reply, "claim");
-    for (size_t i = 0; i + 7 < reply->elements; i += 8) {
-      delivery d;
-      d.job_id = reply_string(reply->element[i]);
-      d.queue = queue;
-      d.type = reply_string(reply->element[i + 1]);
-      d.payload = reply_string(reply->element[i + 2]);
-      d.attempt
-          = static_cast<int32_t>(to_int(reply_string(reply->element[i + 3])));
-      d.timeout_ms = to_int(reply_string(reply->element[i + 4]));
-      d.request_id = reply_string(reply->element[i + 5]);
-      d.ready_at = std::max(to_int(reply_string(reply->element[i + 6])),
-                            to_int(reply_string(reply->element[i + 7])));
-      out.push_back(std::move(d));
-    }
+  auto token = worker_id + ":" + std::to_string(++claim_seq_) + ":"
+               + std::to_string(now);
+  redis_args args{key_prefix,
+                  std::to_string(max),
+                  worker_id,
+                  std::to_string(now),
+                  std::to_string(now / 1000),
+                  std::to_string(options_.lease_grace_ms),
+                  write_deadline(),
+                  token,
+                  last_claim_token_};
+  args.insert(args.end(), queues.begin(), queues.end());
+  reply_ptr reply;
+  try {
+    reply = redis_.eval("claim", {}, args);
+  } catch (const redis_error&) {
+    if (redis_.last_pipeline_sent()) // it may have claimed: see claim.lua
+      claims_in_doubt_.emplace_back(worker_id, token);
+    throw;
   }
+  expect_ok(reply, "claim");
+  std::vector<delivery> out;
+  for (size_t i = 0; i + 8 < reply->elements; i += 9) {
+    delivery d;
+    d.job_id = reply_string(reply->element[i]);
+    d.queue = reply_string(reply->element[i + 1]);
+    d.type = reply_string(reply->element[i + 2]);
+    d.payload = reply_string(reply->element[i + 3]);
+    d.attempt
+        = static_cast<int32_t>(to_int(reply_string(reply->element[i + 4])));
+    d.timeout_ms = to_int(reply_string(reply->element[i + 5]));
+    d.request_id = reply_string(reply->element[i + 6]);
+    d.ready_at = std::max(to_int(reply_string(reply->element[i + 7])),
+                          to_int(reply_string(reply->element[i + 8])));
+    out.push_back(std::move(d));
+  }
+  last_claim_token_ = out.empty() ? std::string{} : token;
   return out;
 }
 

@@ -75,12 +75,15 @@ public:
   /// Undoes enqueues answered 503 that Redis may have run anyway (the
   /// reply was lost); runs by itself before the next submit, claim or read,
   /// so no such job is delivered or listed. Returns {withdrawn, kept}: kept
-  /// jobs were delivered meanwhile (another server claimed them).
+  /// jobs were delivered meanwhile (another server claimed them). First it
+  /// hands back the jobs of claims whose reply was lost (never delivered),
+  /// so they run again at once instead of when their leases run out.
   std::pair<uint32_t, uint32_t> settle_in_doubt();
 
-  /// Enqueue requests whose outcome is unknown, waiting for settle_in_doubt.
+  /// Enqueue requests and claims whose outcome is unknown, waiting for
+  /// settle_in_doubt.
   size_t in_doubt() const {
-    return in_doubt_.size();
+    return in_doubt_.size() + claims_in_doubt_.size();
   }
 
   /// Reads many jobs in one round trip; nullopt where gone.
@@ -168,6 +171,7 @@ private:
                        redis_args extra);
   std::string write_deadline() const;
   void remember_in_doubt(const submit_request& request);
+  uint32_t settle_claims_in_doubt();
   void read_enqueue_reply(const submit_request& request, const redisReply* code,
                           const redisReply* detail, submit_result& result);
   /// Sets each queue's oldest_ready_at from the ids at the stack bottoms.
@@ -182,6 +186,12 @@ private:
   redis_client redis_;
   /// {idempotency key, ids joined by ','} of enqueues of unknown outcome.
   std::vector<std::pair<std::string, std::string>> in_doubt_;
+  /// {worker id, claim token} of claims of unknown outcome.
+  std::vector<std::pair<std::string, std::string>> claims_in_doubt_;
+  /// The token of the last claim that took jobs; the next claim drops its
+  /// record (claim.lua).
+  std::string last_claim_token_;
+  uint64_t claim_seq_ = 0;
 };
 
 } // namespace jobstack

@@ -764,6 +764,57 @@ CAF_TEST(an enqueue of unknown outcome that was delivered meanwhile is kept) {
   CAF_CHECK_EQUAL(status_of(request.jobs[0].id), "running");
 }
 
+CAF_TEST(jobs of a claim whose reply was lost go back on top at once) {
+  auto older = submit(1);
+  auto newer = submit(2);
+  test::reply_hole hole{server.port()};
+  auto lossy = store_behind(hole);
+  lossy->connect();
+  hole.swallow_replies(true);
+  bool failed = false;
+  try {
+    lossy->claim("w1", {"default"}, 2, now_us());
+  } catch (const redis_error&) {
+    failed = true; // the broker never delivers these two
+  }
+  CAF_REQUIRE(failed);
+  CAF_CHECK_EQUAL(lossy->in_doubt(), 1u);
+  CAF_CHECK_EQUAL(status_of(newer[1]), "running"); // Redis did claim them
+  CAF_CHECK_EQUAL(llen(keys::inflight("w1")), 2);
+  hole.swallow_replies(false);
+  // The next call hands them back before anything else: not counted as an
+  // attempt, on top of the stack in their old order, no lease left.
+  std::vector<delivery> again;
+  CAF_REQUIRE(eventually(
+      [&] { again = lossy->claim("w2", {"default"}, 3, now_us()); }));
+  CAF_CHECK_EQUAL(lossy->in_doubt(), 0u);
+  CAF_CHECK_EQUAL(llen(keys::inflight("w1")), 0);
+  CAF_CHECK_EQUAL(ids_of(again),
+                  (std::vector<std::string>{newer[1], newer[0], older[0]}));
+  for (auto& d : again)
+    CAF_CHECK_EQUAL(d.attempt, 1);
+}
+
+CAF_TEST(one claim takes from several queues in order and stays on record only
+             until the next) {
+  submit(1, "a");
+  submit(2, "b");
+  auto first = db->claim("w1", {"a", "b"}, 2, now_us());
+  CAF_REQUIRE_EQUAL(first.size(), 2u);
+  CAF_CHECK_EQUAL(first[0].queue, "a");
+  CAF_CHECK_EQUAL(first[1].queue, "b");
+  auto records = [&] {
+    auto reply
+        = db->redis().command({"KEYS", std::string{keys::prefix} + "claim:*"});
+    return static_cast<int64_t>(reply->elements);
+  };
+  CAF_CHECK_EQUAL(records(), 1);
+  db->claim("w1", {"a", "b"}, 2, now_us()); // takes the last job
+  CAF_CHECK_EQUAL(records(), 1);            // the first claim's record is gone
+  db->claim("w1", {"a", "b"}, 2, now_us()); // nothing left to take
+  CAF_CHECK_EQUAL(records(), 0);
+}
+
 CAF_TEST(an enqueue that never reached redis leaves nothing in doubt) {
   test::reply_hole hole{server.port()};
   auto lossy = store_behind(hole);
