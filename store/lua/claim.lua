@@ -47,15 +47,16 @@ local function claim_one(queue)
   redis.call('ZADD', leases_key,
              tonumber(ARGV[5]) + tonumber(f[4]) + tonumber(ARGV[6]), id)
   claimed[#claimed + 1] = id
-  for _, v in ipairs({id, queue, f[2], f[3], tostring(attempts), f[4],
-                      f[5] or '', f[6] or '', f[7] or ''}) do
-    out[#out + 1] = v
-  end
+  local n = #out
+  out[n + 1], out[n + 2], out[n + 3] = id, queue, f[2]
+  out[n + 4], out[n + 5], out[n + 6] = f[3], tostring(attempts), f[4]
+  out[n + 7], out[n + 8], out[n + 9] = f[5] or '', f[6] or '', f[7] or ''
   return true
 end
 
 for q = 10, #ARGV do
-  while #claimed < max and claim_one(ARGV[q]) do
+  local queue = ARGV[q]
+  while #claimed < max and claim_one(queue) do
   end
 end
 if #claimed > 0 then
