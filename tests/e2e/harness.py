@@ -389,7 +389,9 @@ class TempPostgres(Process):
             os.chmod(workdir, os.stat(workdir).st_mode | 0o111)
             shutil.chown(self.home, "postgres", "postgres")
             os.chmod(self.home, 0o700)
-            self.as_user = [shutil.which("setpriv") or "/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--clear-groups", "--"]
+            self.as_user = [shutil.which("setpriv") or "/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--clear-groups",
+                            # the uid change clears the parent-death signal: set it again
+                            "--pdeathsig", "KILL", "--"]
         argv = [*self.as_user, str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port),
                 "-k", str(self.home), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
                 "-c", "full_page_writes=off", "-c", "log_min_messages=warning"]

@@ -40,8 +40,10 @@ std::string find_bindir() {
 // Runs argv (as the postgres user when we are root); `wait`: until it ends.
 pid_t spawn(std::vector<std::string> args, const std::string& log, bool wait) {
   if (geteuid() == 0)
-    args.insert(args.begin(), {"/usr/bin/setpriv", "--reuid=postgres",
-                               "--regid=postgres", "--clear-groups", "--"});
+    // The uid change clears PR_SET_PDEATHSIG: setpriv sets it again.
+    args.insert(args.begin(),
+                {"/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres",
+                 "--clear-groups", "--pdeathsig", "KILL", "--"});
   pid_t pid = fork();
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL); // die with the test
@@ -59,7 +61,7 @@ pid_t spawn(std::vector<std::string> args, const std::string& log, bool wait) {
     int status = 0;
     waitpid(pid, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-      throw std::runtime_error(args[geteuid() == 0 ? 5 : 0] + " failed; see "
+      throw std::runtime_error(args[geteuid() == 0 ? 7 : 0] + " failed; see "
                                + log);
   }
   return pid;
