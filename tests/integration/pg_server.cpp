@@ -124,20 +124,7 @@ void pg_server::start() {
 }
 
 void pg_server::stop() {
-  if (pid_ <= 0)
-    return;
-  kill(pid_, SIGINT); // fast shutdown
-  int status = 0;
-  for (int i = 0; i < 100; ++i) { // up to 10 s, then SIGKILL
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
-  }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
+  stop_child(pid_, SIGINT); // fast shutdown
 }
 
 } // namespace jobstack::test

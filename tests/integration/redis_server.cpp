@@ -19,6 +19,23 @@
 
 namespace jobstack::test {
 
+void stop_child(pid_t& pid, int signal) {
+  if (pid <= 0)
+    return;
+  kill(pid, signal);
+  int status = 0;
+  for (int i = 0; i < 100; ++i) { // up to 10 s, then SIGKILL
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      pid = -1;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  pid = -1;
+}
+
 uint16_t free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -105,20 +122,7 @@ void redis_server::start() {
 }
 
 void redis_server::stop() {
-  if (pid_ <= 0)
-    return;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  for (int i = 0; i < 100; ++i) { // up to 10 s, then SIGKILL
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
-  }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
+  stop_child(pid_, SIGTERM);
 }
 
 } // namespace jobstack::test

@@ -33,4 +33,8 @@ private:
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 uint16_t free_port();
 
+/// Sends `signal` to the child `pid`, waits up to 10 s for it to exit, then
+/// SIGKILLs it; sets `pid` to -1. Does nothing if `pid` <= 0.
+void stop_child(pid_t& pid, int signal);
+
 } // namespace jobstack::test
