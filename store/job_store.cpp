@@ -266,7 +266,7 @@ void job_store::remember_in_doubt(const submit_request& request) {
   for (auto& job : request.jobs)
     joined += (joined.empty() ? "" : ",") + job.id;
   if (in_doubt_.size() >= max_in_doubt)
-    in_doubt_.erase(in_doubt_.begin());
+    in_doubt_.pop_front();
   in_doubt_.emplace_back(request.idempotency_key, std::move(joined));
 }
 
@@ -282,7 +282,7 @@ uint32_t job_store::settle_claims_in_doubt() {
     if (!ids.empty())
       released += take_back(worker_id, "release", ids, false, now_us());
     redis_.command({"DEL", key});
-    claims_in_doubt_.erase(claims_in_doubt_.begin());
+    claims_in_doubt_.pop_front();
   }
   if (released > 0)
     logs::warn("store", fmt::format("handed back {} job(s) claimed by a claim "

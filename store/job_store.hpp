@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -185,9 +186,9 @@ private:
   store_options options_;
   redis_client redis_;
   /// {idempotency key, ids joined by ','} of enqueues of unknown outcome.
-  std::vector<std::pair<std::string, std::string>> in_doubt_;
+  std::deque<std::pair<std::string, std::string>> in_doubt_;
   /// {worker id, claim token} of claims of unknown outcome.
-  std::vector<std::pair<std::string, std::string>> claims_in_doubt_;
+  std::deque<std::pair<std::string, std::string>> claims_in_doubt_;
   /// The token of the last claim that took jobs; the next claim drops its
   /// record (claim.lua).
   std::string last_claim_token_;
